@@ -1,0 +1,115 @@
+# tcpecho: echo-server, echo-client and their tests.
+#   make            build into build/
+#   make run        build and serve echo on port 7000
+#   make test       install missing test packages, run every test, then again under ASan+UBSan
+#   make asan       the suite only, built with -fsanitize=address,undefined (build/asan/)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+VERSION    = 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+BUILD     ?= build
+SANITIZE  ?=
+CFLAGS    ?= -O2 -g
+WARN       = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wvla
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -MMD -MP
+ALL_CPPFLAGS = -D_GNU_SOURCE -DTCPECHO_VERSION='"$(VERSION)"' $(CPPFLAGS)
+ifneq ($(SANITIZE),)
+ALL_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS     += -fsanitize=$(SANITIZE)
+endif
+
+# Packages `make test` needs: the unit test framework, and peers for the interop tests.
+TEST_DEPS  = libcmocka-dev socat netcat-openbsd
+
+LIB_SRC    = src/net.c src/io.c src/service.c src/log.c src/sig.c src/num.c src/cli.c
+SERVER_SRC = src/server/main.c src/server/options.c src/server/model.c src/server/server.c \
+             src/server/serve.c src/server/iterative.c
+CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
+             src/client/pipe.c src/client/hello.c
+UNIT_TESTS = test_net test_io test_service test_num test_server_options
+INTEG_TESTS = test_echo_server test_echo_client test_cli
+HARNESS_SRC = tests/integration/harness.c
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+LIB        = $(BUILD)/libtcpecho.a
+SERVER_LIB = $(BUILD)/libserver.a
+PROGRAMS   = $(BUILD)/echo-server $(BUILD)/echo-client
+UNIT_BINS  = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+INTEG_BINS = $(addprefix $(BUILD)/tests/,$(INTEG_TESTS))
+
+.PHONY: all run test check unit integration asan deps install uninstall clean format \
+        format-check
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRC))
+	$(AR) rcs $@ $^
+
+# Everything of the server but main(), so unit tests can drive its option parser.
+$(SERVER_LIB): $(call obj,$(filter-out src/server/main.c,$(SERVER_SRC)))
+	$(AR) rcs $@ $^
+
+$(BUILD)/echo-server: $(call obj,src/server/main.c) $(SERVER_LIB) $(LIB)
+	$(CC) $(LDFLAGS) $^ -o $@
+
+$(BUILD)/echo-client: $(call obj,$(CLIENT_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) $^ -o $@
+
+$(BUILD)/tests/test_server_options: $(call obj,tests/unit/test_server_options.c) $(SERVER_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/test_%: $(call obj,tests/unit/test_%.c) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(INTEG_BINS): $(BUILD)/tests/%: $(call obj,tests/integration/%.c $(HARNESS_SRC)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -lutil -o $@
+
+run: all
+	./$(BUILD)/echo-server
+
+deps:
+	@sh scripts/deps.sh $(TEST_DEPS)
+
+# The whole suite on one build: unit tests, then integration tests against the real binaries.
+check: $(PROGRAMS) $(UNIT_BINS) $(INTEG_BINS)
+	@sh tests/run.sh $(BUILD) $(UNIT_BINS) $(INTEG_BINS)
+
+unit: $(UNIT_BINS)
+	@sh tests/run.sh $(BUILD) $(UNIT_BINS)
+
+integration: $(PROGRAMS) $(INTEG_BINS)
+	@sh tests/run.sh $(BUILD) $(INTEG_BINS)
+
+asan:
+	$(MAKE) BUILD=build/asan SANITIZE=address,undefined CFLAGS='-O1 -g' check
+
+test: deps
+	$(MAKE) check
+	$(MAKE) asan
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/echo-server $(DESTDIR)$(BINDIR)/echo-client
+
+FORMAT_FILES = $(shell find src tests -name '*.[ch]')
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

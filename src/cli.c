@@ -1,0 +1,19 @@
+/* cli: what the programs' command-line parsers share. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+void cli_option_error(int opt, char **argv, char *err, size_t len)
+{
+    /* getopt has moved optind past the option it failed on, or, for an unknown letter inside
+     * a group ("-xq"), not yet: name a letter by optopt, a long option by argv. */
+    if (opt == ':' && optopt > 0 && optopt < 128 && argv[optind - 1][1] != '-')
+        snprintf(err, len, "option '-%c' needs a value", optopt);
+    else if (opt == ':')
+        snprintf(err, len, "option '%.60s' needs a value", argv[optind - 1]);
+    else if (optopt > 0 && optopt < 128)
+        snprintf(err, len, "unknown option '-%c'", optopt);
+    else
+        snprintf(err, len, "unknown option '%.60s'", argv[optind - 1]);
+}

@@ -1,0 +1,101 @@
+/* options: echo-client's command line, parsed into a client_config with no side effects. */
+#include "options.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include "../cli.h"
+#include "../num.h"
+
+static const struct option long_options[] = {
+    {"service", required_argument, NULL, 's'},
+    {"timeout", required_argument, NULL, 't'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+void client_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: echo-client [OPTIONS] [HOST] [PORT]\n"
+            "Talk to an echo server [127.0.0.1 %d]. HOST may carry the port: HOST:PORT,\n"
+            "[IPv6]:PORT.\n"
+            "\n"
+            "On a terminal it prompts for lines and prints each echo once all of it is back;\n"
+            "q, Q, quit, exit or end of input quit. Otherwise it is a byte-exact pipe: stdin\n"
+            "to the server, the echo to stdout, and a non-zero exit if the echo differs in\n"
+            "length.\n"
+            "\n"
+            "  -s, --service NAME  echo, line (both as above), or hello: print the greeting\n"
+            "                      [echo]\n"
+            "  -t, --timeout SECS  give up when the server does not connect or answer in\n"
+            "                      time; 0 waits forever [%d]\n"
+            "  -h, --help          show this help\n"
+            "  -V, --version       show the version\n"
+            "\n"
+            "Exit status: 0 done, 1 connection or echo failed, 2 usage error.\n",
+            7000, CLIENT_TIMEOUT_DEFAULT);
+}
+
+/* Applies the HOST and PORT arguments. Returns 0, or -1 with the reason in err. */
+static int arguments(int n, char **args, struct client_config *cfg, char *err)
+{
+    const char *port = NULL;
+
+    if (n > 2) {
+        snprintf(err, CLIENT_ERR_LEN, "too many arguments (expected HOST and PORT)");
+        return -1;
+    }
+    if (n >= 1 && net_split_hostport(args[0], cfg->host, &port, err) < 0)
+        return -1;
+    if (n == 2) {
+        if (port) {
+            snprintf(err, CLIENT_ERR_LEN, "port given twice ('%.80s' and '%.40s')", args[0],
+                     args[1]);
+            return -1;
+        }
+        port = args[1];
+    }
+    return port ? net_parse_port(port, &cfg->port, err) : 0;
+}
+
+enum client_options_result client_options_parse(int argc, char **argv, struct client_config *cfg,
+                                                char *err)
+{
+    long long v;
+    char why[128];
+    int opt;
+
+    memset(cfg, 0, sizeof(*cfg));
+    strcpy(cfg->host, "127.0.0.1");
+    cfg->port = 7000;
+    cfg->service = SERVICE_ECHO;
+    cfg->timeout = CLIENT_TIMEOUT_DEFAULT;
+    optind = 0;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "+:s:t:hV", long_options, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            return CLIENT_HELP;
+        case 'V':
+            return CLIENT_VERSION;
+        case 's':
+            if (service_parse(optarg, &cfg->service) == 0)
+                break;
+            snprintf(err, CLIENT_ERR_LEN, "unknown service '%.40s' (echo, line, hello)", optarg);
+            return CLIENT_USAGE;
+        case 't':
+            if (num_parse(optarg, 0, 86400, &v, why) == 0) {
+                cfg->timeout = (int)v;
+                break;
+            }
+            snprintf(err, CLIENT_ERR_LEN, "--timeout: %s", why);
+            return CLIENT_USAGE;
+        default:
+            cli_option_error(opt, argv, err, CLIENT_ERR_LEN);
+            return CLIENT_USAGE;
+        }
+    }
+    return arguments(argc - optind, argv + optind, cfg, err) < 0 ? CLIENT_USAGE : CLIENT_RUN;
+}

@@ -1,0 +1,54 @@
+/* log: one-line messages on stderr, "prog: text", filtered by verbosity. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static const char *prog_name = "tcpecho";
+static enum log_level current = LOG_NORMAL;
+
+void log_init(const char *prog, enum log_level level)
+{
+    prog_name = prog;
+    current = level;
+}
+
+const char *log_prog(void)
+{
+    return prog_name;
+}
+
+/* Formats the whole line first and writes it with one call, so that lines from several
+ * threads or processes never interleave. */
+__attribute__((format(printf, 2, 0))) static void emit(enum log_level level, const char *fmt,
+                                                       va_list ap)
+{
+    char line[1024];
+    int n, m;
+
+    if (level > current)
+        return;
+    n = snprintf(line, sizeof(line), "%s: ", prog_name);
+    m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    if (m < 0)
+        return;
+    n += m;
+    if (n > (int)sizeof(line) - 2)
+        n = (int)sizeof(line) - 2;
+    line[n++] = '\n';
+    fwrite(line, 1, (size_t)n, stderr);
+}
+
+#define DEFINE_LOG(name, level)                                                                    \
+    void name(const char *fmt, ...)                                                                \
+    {                                                                                              \
+        va_list ap;                                                                                \
+        va_start(ap, fmt);                                                                         \
+        emit(level, fmt, ap);                                                                      \
+        va_end(ap);                                                                                \
+    }
+
+DEFINE_LOG(log_error, LOG_QUIET)
+DEFINE_LOG(log_notice, LOG_QUIET)
+DEFINE_LOG(log_info, LOG_NORMAL)
+DEFINE_LOG(log_debug, LOG_VERBOSE)

@@ -1,0 +1,243 @@
+/* net: addresses (parse, resolve, format), listen and connect helpers, socket options. */
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+__attribute__((format(printf, 2, 3))) static void seterr(char *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, NET_ERR_LEN, fmt, ap);
+    va_end(ap);
+}
+
+int net_parse_port(const char *s, uint16_t *port, char *err)
+{
+    const char *p = s;
+    unsigned long v = 0;
+
+    if (*p == '\0') {
+        seterr(err, "invalid port '': empty");
+        return -1;
+    }
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            seterr(err, "invalid port '%.40s': not a number", s);
+            return -1;
+        }
+        v = v * 10 + (unsigned long)(*p - '0');
+        if (v > 65535) {
+            seterr(err, "invalid port '%.40s': out of range 0-65535", s);
+            return -1;
+        }
+    }
+    *port = (uint16_t)v;
+    return 0;
+}
+
+int net_split_hostport(const char *arg, char *host, const char **port_out, char *err)
+{
+    const char *s = arg, *end, *colon;
+    size_t len;
+
+    if (s[0] == '[') {
+        end = strchr(s, ']');
+        if (!end || (end[1] != '\0' && end[1] != ':')) {
+            seterr(err, "invalid address '%.80s': expected [IPv6] or [IPv6]:PORT", arg);
+            return -1;
+        }
+        len = (size_t)(end - s - 1);
+        s++;
+        colon = end[1] == ':' ? end + 1 : NULL;
+    } else {
+        colon = strchr(s, ':');
+        /* Two colons or more: a bare IPv6 address, which has no room for a port. */
+        if (colon && strchr(colon + 1, ':'))
+            colon = NULL;
+        len = colon ? (size_t)(colon - s) : strlen(s);
+    }
+    if (len == 0 || len >= NET_HOST_LEN) {
+        seterr(err, "invalid address '%.80s': %s host name", arg, len ? "over-long" : "empty");
+        return -1;
+    }
+    memcpy(host, s, len);
+    host[len] = '\0';
+    if (colon)
+        *port_out = colon + 1;
+    return 0;
+}
+
+char *net_format(const struct sockaddr *sa, char *buf)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+        snprintf(buf, NET_ADDR_LEN, "[%s]:%u", ip, ntohs(in6->sin6_port));
+    } else if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+        snprintf(buf, NET_ADDR_LEN, "%s:%u", ip, ntohs(in->sin_port));
+    } else {
+        snprintf(buf, NET_ADDR_LEN, "(family %d)", sa->sa_family);
+    }
+    return buf;
+}
+
+char *net_fd_addr(int fd, int peer, char *buf)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+                 : getsockname(fd, (struct sockaddr *)&ss, &len);
+
+    return r == 0 ? net_format((struct sockaddr *)&ss, buf) : NULL;
+}
+
+/* Resolves host:port for a stream socket. Returns the list, or NULL with a reason in err. */
+static struct addrinfo *resolve(const char *host, uint16_t port, int passive, char *err)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    char service[8];
+    int r;
+
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : AI_ADDRCONFIG);
+    snprintf(service, sizeof(service), "%u", port);
+    r = getaddrinfo(host, service, &hints, &res);
+    if (r != 0) {
+        seterr(err, "resolve %s: %s", host ? host : "*",
+               r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+        return NULL;
+    }
+    return res;
+}
+
+/* Creates a close-on-exec TCP socket bound to ai and listening. Returns fd, or -1 (errno). */
+static int listen_one(const struct addrinfo *ai, int backlog)
+{
+    int fd, on = 1, saved;
+
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0)
+        return -1;
+    /* SO_REUSEADDR: a restarted server must not wait out TIME_WAIT (seed 003). */
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0 &&
+        bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0)
+        return fd;
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+}
+
+int net_listen(const char *host, uint16_t port, int backlog, char *err)
+{
+    struct addrinfo *res, *ai;
+    char addr[NET_ADDR_LEN];
+    int fd = -1;
+
+    res = resolve(host, port, 1, err);
+    if (!res)
+        return -1;
+    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+        fd = listen_one(ai, backlog);
+        if (fd < 0)
+            seterr(err, "bind %s: %s", net_format(ai->ai_addr, addr), strerror(errno));
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+/* Waits up to timeout_ms for a non-blocking connect on fd to finish. Returns 0 or -1 (errno). */
+static int connect_wait(int fd, int timeout_ms)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    int r, soerr = 0;
+    socklen_t len = sizeof(soerr);
+
+    do
+        r = poll(&pfd, 1, timeout_ms);
+    while (r < 0 && errno == EINTR);
+    if (r == 0)
+        errno = ETIMEDOUT;
+    if (r <= 0)
+        return -1;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+        return -1;
+    errno = soerr;
+    return soerr ? -1 : 0;
+}
+
+/* Connects a new socket to ai within timeout_ms. Returns a blocking fd, or -1 (errno). */
+static int connect_one(const struct addrinfo *ai, int timeout_ms)
+{
+    int fd, saved, r;
+
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0)
+        return -1;
+    if (timeout_ms > 0 && net_set_nonblock(fd, 1) < 0)
+        goto fail;
+    r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+    if (r < 0 && (errno == EINPROGRESS || errno == EINTR) && timeout_ms > 0)
+        r = connect_wait(fd, timeout_ms);
+    if (r == 0 && (timeout_ms <= 0 || net_set_nonblock(fd, 0) == 0))
+        return fd;
+fail:
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+}
+
+int net_connect(const char *host, uint16_t port, int timeout_ms, char *err)
+{
+    struct addrinfo *res, *ai;
+    char addr[NET_ADDR_LEN];
+    int fd = -1;
+
+    res = resolve(host, port, 0, err);
+    if (!res)
+        return -1;
+    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+        fd = connect_one(ai, timeout_ms);
+        if (fd < 0)
+            seterr(err, "connect %s: %s", net_format(ai->ai_addr, addr), strerror(errno));
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+int net_set_nonblock(int fd, int on)
+{
+    int flags = fcntl(fd, F_GETFL);
+
+    if (flags < 0)
+        return -1;
+    flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+    return fcntl(fd, F_SETFL, flags);
+}
+
+int net_set_nodelay(int fd)
+{
+    int on = 1;
+
+    return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}

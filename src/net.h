@@ -1,0 +1,52 @@
+/* net: addresses (parse, resolve, format), listen and connect helpers, socket options. */
+#ifndef TCPECHO_NET_H
+#define TCPECHO_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Room for a one-line error message ("bind 127.0.0.1:7000: Address already in use"). */
+#define NET_ERR_LEN 256
+/* Room for "[v6-address]:port" or "host:port" with the longest host name. */
+#define NET_ADDR_LEN 300
+/* Longest host part net_split_hostport() accepts (DNS names are at most 253 characters). */
+#define NET_HOST_LEN 256
+
+/* Parses a decimal TCP port 0-65535 into *port. Returns 0, or -1 with a reason in err. */
+int net_parse_port(const char *s, uint16_t *port, char *err);
+
+/*
+ * Splits "host", "host:port", "[v6]", "[v6]:port" or a bare IPv6 address ("::1") into host
+ * (at most NET_HOST_LEN bytes with its NUL) and port (NULL when absent: *port_out is then
+ * left untouched). Returns 0, or -1 with a reason in err.
+ */
+int net_split_hostport(const char *s, char *host, const char **port_out, char *err);
+
+/* Writes "1.2.3.4:80" or "[::1]:80" for sa into buf (NET_ADDR_LEN bytes). Returns buf. */
+char *net_format(const struct sockaddr *sa, char *buf);
+
+/* Writes the local (peer == 0) or remote address of fd into buf. Returns buf, or NULL. */
+char *net_fd_addr(int fd, int peer, char *buf);
+
+/*
+ * Resolves host (NULL: the wildcard addresses) and binds a listening TCP socket with SO_REUSEADDR
+ * to the first address that accepts it. Returns the fd, or -1 with "bind 0.0.0.0:7000: reason" in
+ * err.
+ */
+int net_listen(const char *host, uint16_t port, int backlog, char *err);
+
+/*
+ * Resolves host and connects to each address in turn until one answers, giving each at most
+ * timeout_ms (0: the kernel's own limit). Returns a blocking fd, or -1 with the reason of the
+ * last failure in err ("connect 127.0.0.1:7000: Connection refused").
+ */
+int net_connect(const char *host, uint16_t port, int timeout_ms, char *err);
+
+/* Sets or clears O_NONBLOCK on fd. Returns 0 or -1. */
+int net_set_nonblock(int fd, int on);
+
+/* Disables Nagle's algorithm: an echo must not wait for a delayed ACK. Returns 0 or -1. */
+int net_set_nodelay(int fd);
+
+#endif

@@ -1,0 +1,24 @@
+/* model: the one interface every concurrency model implements. */
+#ifndef TCPECHO_MODEL_H
+#define TCPECHO_MODEL_H
+
+#include "server.h"
+
+struct model {
+    const char *name;
+    const char *summary; /* one line for --help */
+    /*
+     * Serves clients on srv->listen_fd until sig_stop_requested(), then lets in-flight
+     * echoes finish within the drain timeout and returns 0. Returns -1 after logging when
+     * the model cannot run at all. The model owns its loop, connections and buffers.
+     */
+    int (*run)(struct server *srv);
+};
+
+/* Returns the model called name, or NULL. */
+const struct model *model_find(const char *name);
+
+/* Returns the built models, NULL-terminated, in the order --help lists them. */
+const struct model *const *model_all(void);
+
+#endif

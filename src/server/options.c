@@ -1,0 +1,191 @@
+/* options: echo-server's command line, parsed into a server_config with no side effects. */
+#include "options.h"
+
+#include <getopt.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../cli.h"
+#include "../net.h"
+#include "../num.h"
+#include "model.h"
+
+#define GREETING_MAX 4096
+
+enum { OPT_BACKLOG = 256, OPT_MAX_LINE, OPT_GREETING, OPT_DRAIN_TIMEOUT };
+
+static const struct option long_options[] = {
+    {"service", required_argument, NULL, 's'},
+    {"model", required_argument, NULL, 'm'},
+    {"bind", required_argument, NULL, 'b'},
+    {"port", required_argument, NULL, 'p'},
+    {"backlog", required_argument, NULL, OPT_BACKLOG},
+    {"max-line", required_argument, NULL, OPT_MAX_LINE},
+    {"greeting", required_argument, NULL, OPT_GREETING},
+    {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+void server_usage(FILE *f)
+{
+    const struct model *const *m;
+
+    fprintf(f,
+            "Usage: echo-server [OPTIONS] [PORT]\n"
+            "Serve the echo, line or hello service over TCP.\n"
+            "\n"
+            "  -s, --service NAME     echo (RFC 862, every byte back), line (one line at a\n"
+            "                         time, 'exit' or 'quit' ends), hello (greet and close)\n"
+            "                         [echo]\n"
+            "  -m, --model NAME       concurrency model [iterative]\n"
+            "  -b, --bind ADDR        address to listen on: HOST, HOST:PORT, [IPv6]:PORT\n"
+            "                         [0.0.0.0]\n"
+            "  -p, --port PORT        port to listen on; 0 lets the kernel choose [%d]\n"
+            "      --backlog N        listen queue length, 0-65535 [%d, SOMAXCONN]\n"
+            "      --max-line BYTES   line: longest line; a longer one is answered with an\n"
+            "                         error and the session closes [%d]\n"
+            "      --greeting TEXT    hello: the greeting [%s]\n"
+            "      --drain-timeout S  on SIGINT/SIGTERM, seconds to finish echoes [%d]\n"
+            "  -q, --quiet            log only errors and the listening line\n"
+            "  -v, --verbose          log more\n"
+            "  -h, --help             show this help\n"
+            "  -V, --version          show the version\n"
+            "\n"
+            "Models:\n",
+            SERVER_PORT_DEFAULT, SOMAXCONN, SERVICE_MAX_LINE_DEFAULT, SERVICE_GREETING_DEFAULT,
+            SERVER_DRAIN_TIMEOUT_DEFAULT);
+    for (m = model_all(); *m; m++)
+        fprintf(f, "  %-12s %s\n", (*m)->name, (*m)->summary);
+    fprintf(f, "\nOnce bound, it prints 'listening on ADDRESS:PORT' on stderr.\n"
+               "SIGINT or SIGTERM stops it: it stops accepting, finishes echoes, exits 0.\n");
+}
+
+static void defaults(struct server_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->model = "iterative";
+    cfg->host = "0.0.0.0";
+    cfg->port = SERVER_PORT_DEFAULT;
+    cfg->backlog = SOMAXCONN;
+    cfg->drain_timeout = SERVER_DRAIN_TIMEOUT_DEFAULT;
+    cfg->verbosity = LOG_NORMAL;
+    cfg->service.kind = SERVICE_ECHO;
+    cfg->service.max_line = SERVICE_MAX_LINE_DEFAULT;
+    cfg->service.greeting = SERVICE_GREETING_DEFAULT;
+}
+
+/* Parses a numeric option's value. Returns 0, or -1 with "--name: reason" in err. */
+static int number(const char *name, const char *s, long long min, long long max, long long *v,
+                  char *err)
+{
+    char why[128];
+
+    if (num_parse(s, min, max, v, why) == 0)
+        return 0;
+    snprintf(err, OPTIONS_ERR_LEN, "%s: %s", name, why);
+    return -1;
+}
+
+/* Parses a port for an option or argument. Returns 0, or -1 with the reason in err. */
+static int port(const char *s, uint16_t *p, char *err)
+{
+    return net_parse_port(s, p, err) == 0 ? 0 : -1;
+}
+
+/* Applies -b ADDR: a host, and maybe a port (which -p or PORT may still override). */
+static int bind_addr(const char *s, struct server_config *cfg, char *host, char *err)
+{
+    const char *p = NULL;
+
+    if (net_split_hostport(s, host, &p, err) < 0)
+        return -1;
+    cfg->host = host;
+    return p ? port(p, &cfg->port, err) : 0;
+}
+
+/* Applies one option. Returns 0, or -1 with the reason in err. */
+static int apply(int opt, const char *arg, struct server_config *cfg, char *host, char *err)
+{
+    long long v;
+
+    switch (opt) {
+    case 's':
+        if (service_parse(arg, &cfg->service.kind) == 0)
+            return 0;
+        snprintf(err, OPTIONS_ERR_LEN, "unknown service '%.40s' (echo, line, hello)", arg);
+        return -1;
+    case 'm':
+        cfg->model = arg;
+        if (model_find(arg))
+            return 0;
+        snprintf(err, OPTIONS_ERR_LEN, "unknown model '%.40s' (see --help for the list)", arg);
+        return -1;
+    case 'b':
+        return bind_addr(arg, cfg, host, err);
+    case 'p':
+        return port(arg, &cfg->port, err);
+    case OPT_BACKLOG:
+        if (number("--backlog", arg, 0, 65535, &v, err) < 0)
+            return -1;
+        cfg->backlog = (int)v;
+        return 0;
+    case OPT_MAX_LINE:
+        if (number("--max-line", arg, 1, SERVICE_MAX_LINE_LIMIT, &v, err) < 0)
+            return -1;
+        cfg->service.max_line = (size_t)v;
+        return 0;
+    case OPT_DRAIN_TIMEOUT:
+        if (number("--drain-timeout", arg, 0, 3600, &v, err) < 0)
+            return -1;
+        cfg->drain_timeout = (int)v;
+        return 0;
+    case OPT_GREETING:
+        cfg->service.greeting = arg;
+        if (strlen(arg) <= GREETING_MAX)
+            return 0;
+        snprintf(err, OPTIONS_ERR_LEN, "--greeting: longer than %d bytes", GREETING_MAX);
+        return -1;
+    case 'q':
+        cfg->verbosity = LOG_QUIET;
+        return 0;
+    case 'v':
+        cfg->verbosity = LOG_VERBOSE;
+        return 0;
+    }
+    snprintf(err, OPTIONS_ERR_LEN, "unknown option");
+    return -1;
+}
+
+enum options_result server_options_parse(int argc, char **argv, struct server_config *cfg,
+                                         char *err)
+{
+    static char host[NET_HOST_LEN];
+    int opt;
+
+    defaults(cfg);
+    optind = 0; /* GNU: start afresh, so that a second parse (tests, fuzzing) works */
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "+:s:m:b:p:qvhV", long_options, NULL)) != -1) {
+        if (opt == 'h')
+            return OPTIONS_HELP;
+        if (opt == 'V')
+            return OPTIONS_VERSION;
+        if (opt == '?' || opt == ':') {
+            cli_option_error(opt, argv, err, OPTIONS_ERR_LEN);
+            return OPTIONS_USAGE;
+        }
+        if (apply(opt, optarg, cfg, host, err) < 0)
+            return OPTIONS_USAGE;
+    }
+    if (argc - optind > 1) {
+        snprintf(err, OPTIONS_ERR_LEN, "too many arguments (expected at most a PORT)");
+        return OPTIONS_USAGE;
+    }
+    if (argc - optind == 1 && port(argv[optind], &cfg->port, err) < 0)
+        return OPTIONS_USAGE;
+    return OPTIONS_RUN;
+}

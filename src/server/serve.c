@@ -1,0 +1,201 @@
+/* serve: one connection served from open to close with blocking waits — the session loop of
+ * the blocking models (iterative now; fork and thread run the same loop per client). */
+#include "serve.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../net.h"
+#include "../sig.h"
+
+/* One connection's progress, for the log line at its end. */
+struct client {
+    int fd;
+    unsigned long long id, in, out;
+    const char *note;
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int server_drain_left_ms(struct server *srv)
+{
+    static long long deadline;
+    long long left;
+
+    if (deadline == 0)
+        deadline = now_ms() + (long long)srv->cfg->drain_timeout * 1000;
+    left = deadline - now_ms();
+    return left > 0 ? (int)left : 0;
+}
+
+/*
+ * Waits until fd is ready for events. Once a stop is asked, waits only for what is left of the
+ * drain time. Returns 1 when ready, 0 when the stop or the drain time ends the wait, -1 on
+ * error. A reader stops at once (stop_reading): an idle client must not delay the exit.
+ */
+static int wait_fd(struct server *srv, int fd, short events, int stop_reading)
+{
+    struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = sig_stop_fd(), .events = POLLIN}};
+    int stopping, timeout, r;
+
+    for (;;) {
+        stopping = sig_stop_requested();
+        if (stopping && stop_reading)
+            return 0;
+        timeout = stopping ? server_drain_left_ms(srv) : -1;
+        if (stopping && timeout == 0)
+            return 0;
+        /* The stop pipe stays readable once written: watch it only until the stop. */
+        r = poll(p, stopping ? 1 : 2, timeout);
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (r > 0 && p[0].revents)
+            return 1;
+        if (r == 0)
+            return 0;
+    }
+}
+
+/* Drops n written bytes from the front of the segments. */
+static void iov_advance(struct iovec **iov, int *cnt, size_t n)
+{
+    while (*cnt > 0 && n >= (*iov)->iov_len) {
+        n -= (*iov)->iov_len;
+        (*iov)++;
+        (*cnt)--;
+    }
+    if (*cnt > 0) {
+        (*iov)->iov_base = (char *)(*iov)->iov_base + n;
+        (*iov)->iov_len -= n;
+    }
+}
+
+/* Writes the whole reply. Returns 0, or -1 when the client is gone or the drain time ran out. */
+static int send_reply(struct server *srv, struct client *c, struct service_reply *r)
+{
+    struct iovec *iov = r->iov;
+    int cnt = r->iovcnt;
+    ssize_t n;
+
+    while (cnt > 0) {
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)cnt};
+
+        n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0) {
+            c->out += (size_t)n;
+            iov_advance(&iov, &cnt, (size_t)n);
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            /* The client is not reading: block here (this model's nature) until it does. */
+            if (wait_fd(srv, c->fd, POLLOUT, 0) <= 0) {
+                c->note = "echo unfinished at shutdown";
+                return -1;
+            }
+        } else if (errno != EINTR) {
+            c->note = strerror(errno);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Feeds n bytes to the session and writes its replies. Returns 0, or -1 to end the client. */
+static int feed(struct server *srv, struct client *c, struct session *s, const char *p, size_t n)
+{
+    struct service_reply r;
+    size_t used;
+
+    while (n > 0) {
+        used = service_on_data(s, p, n, &r);
+        if (send_reply(srv, c, &r) < 0)
+            return -1;
+        if (r.close) {
+            c->note = r.note;
+            return -1;
+        }
+        p += used;
+        n -= used;
+    }
+    return 0;
+}
+
+/* Reads once. Returns the byte count, 0 at end of input, -1 on error (note set). */
+static ssize_t read_some(struct client *c, char *buf, size_t len, int dontwait)
+{
+    ssize_t n;
+
+    do
+        n = recv(c->fd, buf, len, dontwait ? MSG_DONTWAIT : 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+        c->note = strerror(errno);
+    if (n > 0)
+        c->in += (size_t)n;
+    return n;
+}
+
+/* The session loop: wait, read, reply, until end of input, session end or stop. */
+static void run_session(struct server *srv, struct client *c, struct session *s, char *buf,
+                        size_t len)
+{
+    struct service_reply r;
+    ssize_t n;
+    int w;
+
+    service_on_open(s, &r);
+    if (send_reply(srv, c, &r) < 0 || r.close)
+        return;
+    for (;;) {
+        w = wait_fd(srv, c->fd, POLLIN, 1);
+        /* On stop, what the client already sent is still echoed: read it without waiting. */
+        n = read_some(c, buf, len, w <= 0);
+        if (n < 0) {
+            if (w == 0)
+                c->note = "server shutting down";
+            return;
+        }
+        if (n == 0) {
+            service_on_eof(s, &r);
+            send_reply(srv, c, &r);
+            return;
+        }
+        if (feed(srv, c, s, buf, (size_t)n) < 0 || w <= 0)
+            return;
+    }
+}
+
+/*
+ * Closes fd after sending FIN first. Input the client sent that nobody will read is dropped
+ * beforehand where it is already here: close() with unread input sends a reset, which can
+ * cost the client the last reply (the "line too long" error) still in flight.
+ */
+static void linger_close(int fd, char *buf, size_t buflen)
+{
+    shutdown(fd, SHUT_WR);
+    for (int i = 0; i < 4 && recv(fd, buf, buflen, MSG_DONTWAIT) > 0; i++)
+        ;
+    close(fd);
+}
+
+void serve_blocking(struct server *srv, int fd, char *buf, size_t buflen)
+{
+    struct client c = {.fd = fd};
+    struct session s;
+
+    net_set_nodelay(fd);
+    c.id = server_client_open(srv, fd);
+    session_init(&s, &srv->cfg->service);
+    run_session(srv, &c, &s, buf, buflen);
+    session_fini(&s);
+    linger_close(fd, buf, buflen);
+    server_client_close(srv, c.id, c.in, c.out, c.note);
+}

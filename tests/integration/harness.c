@@ -1,0 +1,391 @@
+/* harness: start the real programs, talk to them over loopback, every wait bounded. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+    nanosleep(&ts, NULL);
+}
+
+const char *bin_path(const char *name)
+{
+    static char path[4096];
+    const char *dir = getenv("TCPECHO_BIN");
+
+    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "build", name);
+    return path;
+}
+
+/* Reads all of fd from its start (malloc'd, NUL-terminated); *len gets its length. */
+static char *slurp(int fd, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    ssize_t r;
+
+    while ((r = pread(fd, buf + n, cap - n - 1, (off_t)n)) > 0) {
+        n += (size_t)r;
+        if (cap - n - 1 == 0)
+            buf = realloc(buf, cap *= 2);
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+/* Returns an fd on a new temporary file, already unlinked: nothing is left behind. */
+static int temp_file(void)
+{
+    char path[] = "/tmp/tcpecho-test-XXXXXX";
+    int fd = mkostemp(path, O_CLOEXEC);
+
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+int server_start(struct server *s, const char *const *args)
+{
+    const char *argv[64];
+    const char *model = getenv("TCPECHO_MODEL");
+    char *log, *p;
+    int n = 0, fd;
+    long long deadline;
+
+    argv[n++] = bin_path("echo-server");
+    argv[n++] = "-b";
+    argv[n++] = "127.0.0.1";
+    argv[n++] = "-p";
+    argv[n++] = "0";
+    if (model && *model) {
+        argv[n++] = "-m";
+        argv[n++] = model;
+    }
+    for (; args && *args && n < 62; args++)
+        argv[n++] = *args;
+    argv[n] = NULL;
+    memset(s, 0, sizeof(*s));
+    s->log_fd = fd = temp_file();
+    if (fd < 0)
+        return -1;
+    s->pid = fork();
+    if (s->pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        /* Not the test's stdout: a server left behind must not hold the runner's pipe. */
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(fd, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    for (deadline = now_ms() + HARNESS_WAIT_MS; now_ms() < deadline; sleep_ms(5)) {
+        log = server_log(s);
+        p = strstr(log, "listening on 127.0.0.1:");
+        if (p)
+            s->port = atoi(p + strlen("listening on 127.0.0.1:"));
+        free(log);
+        if (s->port > 0)
+            return 0;
+        if (!server_alive(s))
+            break;
+    }
+    log = server_log(s);
+    fprintf(stderr, "harness: server did not start; its log:\n%s\n", log);
+    free(log);
+    return -1;
+}
+
+int server_alive(struct server *s)
+{
+    int status;
+
+    if (s->exited || s->pid <= 0)
+        return 0;
+    if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+        s->exited = 1;
+        s->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return 0;
+    }
+    return 1;
+}
+
+int wait_exit(pid_t pid, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    int status;
+
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+
+        if (r == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (r < 0 || now_ms() >= deadline)
+            break;
+        sleep_ms(2);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+}
+
+int server_stop(struct server *s)
+{
+    if (s->pid > 0 && server_alive(s)) {
+        kill(s->pid, SIGTERM);
+        s->status = wait_exit(s->pid, 10000);
+        s->exited = 1;
+    }
+    return s->exited ? s->status : -1;
+}
+
+void server_release(struct server *s)
+{
+    if (s->pid > 0 && !s->exited)
+        server_stop(s);
+    if (s->log_fd > 0)
+        close(s->log_fd);
+    s->log_fd = -1;
+}
+
+char *server_log(const struct server *s)
+{
+    return slurp(s->log_fd, NULL);
+}
+
+int server_log_wait(const struct server *s, const char *needle, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    int found;
+
+    do {
+        char *log = server_log(s);
+        found = strstr(log, needle) != NULL;
+        free(log);
+        if (found)
+            return 1;
+        sleep_ms(5);
+    } while (now_ms() < deadline);
+    return 0;
+}
+
+int tcp_connect(int port)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct timeval tv = {.tv_sec = HARNESS_WAIT_MS / 1000};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int send_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+size_t recv_exact(int fd, void *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = recv(fd, (char *)buf + got, len - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    return got;
+}
+
+ssize_t recv_to_eof(int fd, void *buf, size_t cap)
+{
+    size_t got = 0;
+
+    for (;;) {
+        ssize_t n = recv(fd, (char *)buf + got, cap - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0 || got + (size_t)n == cap)
+            return (ssize_t)(got + (size_t)n);
+        got += (size_t)n;
+    }
+}
+
+int readable_within(int fd, int timeout_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+
+    return poll(&p, 1, timeout_ms) == 1;
+}
+
+ssize_t echo_stream(int fd, const void *data, size_t len, void *out, size_t cap)
+{
+    size_t sent = 0, got = 0;
+    int shut = 0;
+    long long deadline = now_ms() + 60000;
+
+    while (now_ms() < deadline) {
+        struct pollfd p = {.fd = fd, .events = POLLIN | (sent < len ? POLLOUT : 0)};
+        ssize_t n;
+
+        if (sent == len && !shut) {
+            shutdown(fd, SHUT_WR);
+            shut = 1;
+        }
+        if (poll(&p, 1, HARNESS_WAIT_MS) <= 0)
+            return -1;
+        if (p.revents & POLLOUT) {
+            n = send(fd, (const char *)data + sent, len - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0)
+                sent += (size_t)n;
+            else if (n < 0 && errno != EAGAIN && errno != EINTR)
+                return -1;
+        }
+        if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+            char extra;
+            /* out is full: only end of stream may follow; one byte more is a failure. */
+            n = got == cap ? recv(fd, &extra, 1, MSG_DONTWAIT)
+                           : recv(fd, (char *)out + got, cap - got, MSG_DONTWAIT);
+            if (n > 0 && got == cap)
+                return -1;
+            if (n == 0)
+                return (ssize_t)got;
+            if (n > 0)
+                got += (size_t)n;
+            else if (errno != EAGAIN && errno != EINTR)
+                return -1;
+        }
+    }
+    return -1;
+}
+
+int run_program(const char *const *argv, const void *in, size_t in_len, int timeout_ms,
+                struct run_result *r)
+{
+    int in_fd = temp_file(), out_fd = temp_file(), err_fd = temp_file();
+    pid_t pid;
+
+    memset(r, 0, sizeof(*r));
+    if (in_fd < 0 || out_fd < 0 || err_fd < 0)
+        return -1;
+    if (in_len > 0 && write(in_fd, in, in_len) != (ssize_t)in_len)
+        return -1;
+    lseek(in_fd, 0, SEEK_SET);
+    pid = fork();
+    if (pid == 0) {
+        dup2(in_fd, 0);
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    r->status = pid > 0 ? wait_exit(pid, timeout_ms) : -1;
+    r->out = slurp(out_fd, &r->out_len);
+    r->err = slurp(err_fd, NULL);
+    close(in_fd);
+    close(out_fd);
+    close(err_fd);
+    return pid > 0 ? 0 : -1;
+}
+
+void run_result_free(struct run_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+pid_t pty_spawn(const char *const *argv, int *master)
+{
+    pid_t pid = forkpty(master, NULL, NULL, NULL);
+
+    if (pid == 0) {
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+int pty_expect(int master, const char *needle, char *buf, size_t cap, size_t *len, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+
+    for (;;) {
+        ssize_t n;
+
+        buf[*len] = '\0';
+        if (strstr(buf, needle))
+            return 1;
+        if (now_ms() >= deadline || *len + 1 >= cap)
+            return 0;
+        if (!readable_within(master, 50))
+            continue;
+        n = read(master, buf + *len, cap - *len - 1);
+        if (n <= 0) {
+            buf[*len] = '\0';
+            return strstr(buf, needle) != NULL;
+        }
+        *len += (size_t)n;
+    }
+}
+
+void fill_random(void *buf, size_t len, unsigned seed)
+{
+    unsigned char *p = buf;
+    unsigned x = seed * 2654435761u + 1;
+
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p[i] = (unsigned char)(x >> 3);
+    }
+}

@@ -1,0 +1,100 @@
+/*
+ * harness: what integration tests need to drive the real programs — start echo-server on port
+ * 0 and read its port from the readiness line, run echo-client with given input, talk TCP
+ * over loopback. Every wait is bounded; only processes started here are signalled.
+ */
+#ifndef TCPECHO_HARNESS_H
+#define TCPECHO_HARNESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define HARNESS_WAIT_MS 5000 /* bound on any wait for something that should happen */
+
+struct server {
+    pid_t pid;
+    int port;
+    int exited, status; /* set once it was reaped */
+    int log_fd;         /* its stderr, an unlinked temporary file */
+};
+
+/* Returns "$TCPECHO_BIN/name" (static storage, one call at a time). */
+const char *bin_path(const char *name);
+
+/*
+ * Starts echo-server with args (NULL-terminated; "-b 127.0.0.1 -p 0" and "-m $TCPECHO_MODEL"
+ * are added) with stderr to a log file, and waits for its "listening on" line. Returns 0, or
+ * -1 when it exited or said nothing in time.
+ */
+int server_start(struct server *s, const char *const *args);
+
+/* Sends SIGTERM and waits for the exit. Returns the exit status, or -1 when it had to be
+ * killed or died of a signal. */
+int server_stop(struct server *s);
+
+/* Returns non-zero while the server process runs. */
+int server_alive(struct server *s);
+
+/* Closes the log. */
+void server_release(struct server *s);
+
+/* Returns the whole log so far (malloc'd, NUL-terminated). */
+char *server_log(const struct server *s);
+
+/* Waits until the log contains needle. Returns 1 when it does, 0 on timeout. */
+int server_log_wait(const struct server *s, const char *needle, int timeout_ms);
+
+/* Connects to 127.0.0.1:port with receive and send timeouts of HARNESS_WAIT_MS. Returns fd,
+ * or -1. */
+int tcp_connect(int port);
+
+/* Sends all of buf. Returns 0 or -1. */
+int send_all(int fd, const void *buf, size_t len);
+
+/* Receives exactly len bytes within the socket's timeout. Returns the count received (less
+ * at end of stream or timeout). */
+size_t recv_exact(int fd, void *buf, size_t len);
+
+/* Receives until end of stream, at most cap bytes. Returns the count, -1 on error/timeout. */
+ssize_t recv_to_eof(int fd, void *buf, size_t cap);
+
+/* Returns 1 when fd has data (or end of stream) within timeout_ms, else 0. */
+int readable_within(int fd, int timeout_ms);
+
+/*
+ * Sends len bytes and receives the echo at the same time (a poll loop, so the two never
+ * deadlock on full buffers), then half-closes and reads until end of stream. Fills out (cap
+ * bytes). Returns the count received, or -1.
+ */
+ssize_t echo_stream(int fd, const void *data, size_t len, void *out, size_t cap);
+
+/* The outcome of running a program to completion. */
+struct run_result {
+    int status; /* exit status, or -1 when killed by a signal or the time limit */
+    char *out;  /* stdout, NUL-terminated (malloc'd) */
+    size_t out_len;
+    char *err; /* stderr, NUL-terminated */
+};
+
+/* Runs argv (argv[0] a path) with in as stdin, stdout and stderr captured, for at most
+ * timeout_ms. Returns 0 when it ran (see r->status), -1 when it could not start. */
+int run_program(const char *const *argv, const void *in, size_t in_len, int timeout_ms,
+                struct run_result *r);
+
+void run_result_free(struct run_result *r);
+
+/* Starts argv on a new pseudo-terminal (so isatty(0) is true). Returns the pid and the master
+ * side in *master, or -1. */
+pid_t pty_spawn(const char *const *argv, int *master);
+
+/* Reads the pty until what was read contains needle. Returns 1 if it did within timeout_ms. The
+ * text read is kept in buf (cap bytes), appended after *len. */
+int pty_expect(int master, const char *needle, char *buf, size_t cap, size_t *len, int timeout_ms);
+
+/* Waits at most timeout_ms for pid to exit. Returns its exit status, or -1 (then it is killed). */
+int wait_exit(pid_t pid, int timeout_ms);
+
+/* Fills buf with len pseudo-random bytes from seed. */
+void fill_random(void *buf, size_t len, unsigned seed);
+
+#endif
