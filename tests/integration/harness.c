@@ -106,9 +106,13 @@ int server_start(struct server *s, const char *const *args)
     }
     for (deadline = now_ms() + HARNESS_WAIT_MS; now_ms() < deadline; sleep_ms(5)) {
         log = server_log(s);
-        p = strstr(log, "listening on 127.0.0.1:");
+        /* "listening on 127.0.0.1:PORT (" or "listening on [::1]:PORT (" */
+        p = strstr(log, "listening on ");
+        p = p ? strstr(p, " (") : NULL;
+        while (p && p > log && p[-1] != ':')
+            p--;
         if (p)
-            s->port = atoi(p + strlen("listening on 127.0.0.1:"));
+            s->port = atoi(p);
         free(log);
         if (s->port > 0)
             return 0;

@@ -279,6 +279,53 @@ static void test_pipe_timeout(void **state)
     wait_exit(child, HARNESS_WAIT_MS);
 }
 
+/* IPv6: the server on [::1], the client given "[::1]:PORT" as one argument. */
+static void test_ipv6_loopback(void **state)
+{
+    const char *const args[] = {"-b", "::1", NULL};
+    struct server *s = *state;
+    struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    char addr[64];
+    struct run_result r;
+    int fd = socket(AF_INET6, SOCK_STREAM, 0), ok;
+
+    ok = fd >= 0 && bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        skip(); /* no IPv6 on this machine */
+    assert_int_equal(server_start(s, args), 0);
+    assert_true(server_log_wait(s, "listening on [::1]:", 0));
+    snprintf(addr, sizeof(addr), "[::1]:%d", s->port);
+    {
+        const char *const argv[] = {bin_path("echo-client"), addr, NULL};
+        assert_int_equal(run_program(argv, "over six\n", 9, 30000, &r), 0);
+    }
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "over six\n");
+    run_result_free(&r);
+    assert_true(server_log_wait(s, "connected client 1 from [::1]:", HARNESS_WAIT_MS));
+}
+
+/* A host name: "localhost" resolves through getaddrinfo, and the client tries each address
+ * until one answers (the server listens on 127.0.0.1 only, ::1 may come first). */
+static void test_host_name(void **state)
+{
+    struct server *s = *state;
+    char port[16];
+    struct run_result r;
+
+    assert_int_equal(server_start(s, NULL), 0);
+    snprintf(port, sizeof(port), "%d", s->port);
+    {
+        const char *const argv[] = {bin_path("echo-client"), "localhost", port, NULL};
+        assert_int_equal(run_program(argv, "by name", 7, 30000, &r), 0);
+    }
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "by name");
+    run_result_free(&r);
+}
+
 static void test_connection_refused(void **state)
 {
     struct sockaddr_in sin = {.sin_family = AF_INET};
@@ -332,6 +379,8 @@ int main(void)
         T(test_pipe_short_echo_fails),
         T(test_pipe_long_echo_fails),
         T(test_pipe_timeout),
+        T(test_ipv6_loopback),
+        T(test_host_name),
         T(test_connection_refused),
         T(test_unknown_host),
     };

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,6 +323,38 @@ static void test_sigint_stops_too(void **state)
     server_release(s);
 }
 
+/* SIGTERM while a client sends and never reads: the echo cannot finish, so the server gives
+ * up after --drain-timeout and still exits 0. */
+static void test_sigterm_drain_timeout_with_stuck_client(void **state)
+{
+    const char *const args[] = {"--drain-timeout", "1", NULL};
+    struct server *s = *state;
+    static char junk[1 << 16];
+    size_t sent = 0;
+    int fd;
+
+    start(s, args);
+    fd = tcp_connect(s->port);
+    assert_true(fd >= 0);
+    /* Fill both directions until the server blocks writing an echo nobody reads: then our
+     * sends fail with EAGAIN for good. */
+    for (int i = 0, stalls = 0; i < 100000 && stalls < 50; i++) {
+        ssize_t n = send(fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += (size_t)n;
+            stalls = 0;
+        } else {
+            stalls++;
+            poll(NULL, 0, 10);
+        }
+    }
+    assert_true(sent > (1u << 20));
+    assert_true(server_alive(s));
+    assert_int_equal(server_stop(s), 0);
+    assert_true(server_log_wait(s, "client 1 disconnected: echo unfinished at shutdown", 0));
+    close(fd);
+}
+
 /* A second server on a port in use: a one-line error naming the address, exit 1. */
 static void test_port_in_use(void **state)
 {
@@ -400,6 +433,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hello_custom_greeting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigterm_with_idle_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigint_stops_too, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sigterm_drain_timeout_with_stuck_client, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nc_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_socat_client, setup, teardown),
