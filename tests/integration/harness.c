@@ -32,6 +32,19 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+int server_setup(void **state)
+{
+    *state = calloc(1, sizeof(struct server));
+    return *state ? 0 : -1;
+}
+
+int server_teardown(void **state)
+{
+    server_release(*state);
+    free(*state);
+    return 0;
+}
+
 const char *bin_path(const char *name)
 {
     static char path[4096];

@@ -18,6 +18,11 @@ struct server {
     int log_fd;         /* its stderr, an unlinked temporary file */
 };
 
+/* cmocka fixtures: each test gets a struct server in *state; the teardown stops the server
+ * even when an assertion failed halfway. */
+int server_setup(void **state);
+int server_teardown(void **state);
+
 /* Returns "$TCPECHO_BIN/name" (static storage, one call at a time). */
 const char *bin_path(const char *name);
 

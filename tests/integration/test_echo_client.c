@@ -21,19 +21,6 @@
 
 #include "harness.h"
 
-static int setup(void **state)
-{
-    *state = calloc(1, sizeof(struct server));
-    return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    server_release(*state);
-    free(*state);
-    return 0;
-}
-
 /* Runs echo-client with "127.0.0.1 PORT" after the given options, input on stdin. */
 static void run_client(const char *const *opts, int port, const void *in, size_t len,
                        struct run_result *r)
@@ -364,7 +351,7 @@ static void test_unknown_host(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, server_setup, server_teardown)
     const struct CMUnitTest tests[] = {
         T(test_pipe_16mib_exact),
         T(test_pipe_empty_input),

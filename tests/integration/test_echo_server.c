@@ -21,20 +21,6 @@
 
 #include "harness.h"
 
-/* Each test gets its server in *state; teardown stops it even when an assertion failed. */
-static int setup(void **state)
-{
-    *state = calloc(1, sizeof(struct server));
-    return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    server_release(*state);
-    free(*state);
-    return 0;
-}
-
 /* Starts a server with args (NULL-terminated list) and fails the test if it does not come up. */
 static void start(struct server *s, const char *const *args)
 {
@@ -419,25 +405,25 @@ static void test_socat_client(void **state)
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, server_setup, server_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_echo_every_byte_value, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_echo_half_close_one_mib, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_echo_byte_at_a_time, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_iterative_second_client_waits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_accept_loop_survives_resets, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_line_strips_cr_and_echoes_lines, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_line_exit_ends_session, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_line_quit_ends_session, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_line_too_long, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hello_default_greeting, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hello_custom_greeting, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sigterm_with_idle_client, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sigint_stops_too, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sigterm_drain_timeout_with_stuck_client, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nc_client, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_socat_client, setup, teardown),
+        T(test_echo_every_byte_value),
+        T(test_echo_half_close_one_mib),
+        T(test_echo_byte_at_a_time),
+        T(test_iterative_second_client_waits),
+        T(test_accept_loop_survives_resets),
+        T(test_line_strips_cr_and_echoes_lines),
+        T(test_line_exit_ends_session),
+        T(test_line_quit_ends_session),
+        T(test_line_too_long),
+        T(test_hello_default_greeting),
+        T(test_hello_custom_greeting),
+        T(test_sigterm_with_idle_client),
+        T(test_sigint_stops_too),
+        T(test_sigterm_drain_timeout_with_stuck_client),
+        T(test_port_in_use),
+        T(test_nc_client),
+        T(test_socat_client),
     };
 
     signal(SIGPIPE, SIG_IGN);
