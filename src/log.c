@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 static const char *prog_name = "tcpecho";
 static enum log_level current = LOG_NORMAL;
@@ -18,8 +19,8 @@ const char *log_prog(void)
     return prog_name;
 }
 
-/* Formats the whole line first and writes it with one call, so that lines from several
- * threads or processes never interleave. */
+/* Formats the whole line first and writes it with one write(2), so that lines from several
+ * threads or processes never interleave, and no stdio lock is held across a fork(). */
 __attribute__((format(printf, 2, 0))) static void emit(enum log_level level, const char *fmt,
                                                        va_list ap)
 {
@@ -36,7 +37,9 @@ __attribute__((format(printf, 2, 0))) static void emit(enum log_level level, con
     if (n > (int)sizeof(line) - 2)
         n = (int)sizeof(line) - 2;
     line[n++] = '\n';
-    fwrite(line, 1, (size_t)n, stderr);
+    if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+        /* Nowhere left to report it. */
+    }
 }
 
 #define DEFINE_LOG(name, level)                                                                    \

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "../log.h"
 #include "../sig.h"
@@ -27,15 +28,6 @@ static int wait_accept(int lfd, int timeout_ms)
     return r > 0 && p[0].revents && !sig_stop_requested();
 }
 
-/* Is this accept() failure about the one connection (try the next) rather than the server? */
-static int accept_error_is_transient(int err)
-{
-    return err == EINTR || err == EAGAIN || err == EWOULDBLOCK || err == ECONNABORTED ||
-           err == EPROTO || err == EPERM || err == ENETDOWN || err == ENOPROTOOPT ||
-           err == EHOSTDOWN || err == ENONET || err == EHOSTUNREACH || err == EOPNOTSUPP ||
-           err == ENETUNREACH;
-}
-
 static int run(struct server *srv)
 {
     static char buf[SERVER_BUF_SIZE];
@@ -44,8 +36,11 @@ static int run(struct server *srv)
     while (wait_accept(srv->listen_fd, -1)) {
         fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
-            serve_blocking(srv, fd, buf, sizeof(buf));
-        } else if (!accept_error_is_transient(errno)) {
+            if (server_admit(srv))
+                serve_blocking(srv, fd, buf, sizeof(buf));
+            else
+                close(fd);
+        } else if (!server_accept_error_is_transient(errno)) {
             /* EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection stays in the backlog, so
              * pause instead of spinning on it, and try again. */
             log_error("accept: %s", strerror(errno));

@@ -1,7 +1,10 @@
 /* echo-server: parse the command line, bind, hand the listener to the chosen model. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../log.h"
@@ -9,17 +12,37 @@
 #include "../sig.h"
 #include "model.h"
 #include "options.h"
+#include "stats.h"
 
-int main(int argc, char **argv)
+/*
+ * Raises the soft descriptor limit to the hard one (1024 by default is too few for a load test)
+ * and returns how many connections it leaves room for.
+ */
+static long descriptor_budget(void)
 {
-    struct server_config cfg;
-    struct server srv = {.cfg = &cfg, .listen_fd = -1};
-    const struct model *model;
-    char err[OPTIONS_ERR_LEN], addr[NET_ADDR_LEN];
-    int r;
+    struct rlimit rl;
 
-    log_init("echo-server", LOG_NORMAL);
-    switch (server_options_parse(argc, argv, &cfg, err)) {
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 1024 - SERVER_FD_RESERVE;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t old = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            rl.rlim_cur = old;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 10000000)
+        rl.rlim_cur = 10000000;
+    return rl.rlim_cur > 2 * SERVER_FD_RESERVE ? (long)rl.rlim_cur - SERVER_FD_RESERVE
+                                               : (long)rl.rlim_cur / 2;
+}
+
+/* Handles what the command line asked for other than serving. Returns an exit status, or -1
+ * to go on serving. */
+static int parse(int argc, char **argv, struct server_config *cfg)
+{
+    char err[OPTIONS_ERR_LEN];
+
+    switch (server_options_parse(argc, argv, cfg, err)) {
     case OPTIONS_HELP:
         server_usage(stdout);
         return 0;
@@ -33,10 +56,37 @@ int main(int argc, char **argv)
     case OPTIONS_RUN:
         break;
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    struct server_config cfg;
+    struct server srv = {.cfg = &cfg, .listen_fd = -1};
+    const struct model *model;
+    char err[NET_ERR_LEN], addr[NET_ADDR_LEN];
+    long budget;
+    int r;
+
+    log_init("echo-server", LOG_NORMAL);
+    r = parse(argc, argv, &cfg);
+    if (r >= 0)
+        return r;
     log_init("echo-server", cfg.verbosity);
     model = model_find(cfg.model);
-    if (sig_init() < 0) {
-        log_error("signals: %m");
+    if (!model) {
+        log_error("model '%s' was not built into this echo-server (for uring: install "
+                  "liburing-dev and rebuild)",
+                  cfg.model);
+        return 1;
+    }
+    budget = descriptor_budget();
+    srv.max_conns = cfg.max_conns > 0 && cfg.max_conns < budget ? cfg.max_conns : budget;
+    if (cfg.max_conns > budget)
+        log_info("--max-conns %ld lowered to %ld: the descriptor limit allows no more",
+                 cfg.max_conns, budget);
+    if (sig_init() < 0 || server_stats_init(&srv) < 0) {
+        log_error("start: %s", strerror(errno));
         return 1;
     }
     srv.listen_fd = net_listen(cfg.host, cfg.port, cfg.backlog, err);
@@ -47,11 +97,17 @@ int main(int argc, char **argv)
     net_set_nonblock(srv.listen_fd, 1);
     log_notice("listening on %s (service %s, model %s)", net_fd_addr(srv.listen_fd, 0, addr),
                service_name(cfg.service.kind), model->name);
+    log_debug("max connections %ld, max pending %zu bytes, idle timeout %d s", srv.max_conns,
+              cfg.max_pending, cfg.idle_timeout);
+    if (stats_start(&srv) < 0)
+        log_error("stats: %s", strerror(errno));
     r = model->run(&srv);
+    stats_stop();
     close(srv.listen_fd);
     if (sig_stop_requested())
         log_info("stopped by %s: %llu clients, %llu bytes in, %llu bytes out",
-                 sig_stop_signal() == SIGINT ? "SIGINT" : "SIGTERM", srv.stats.clients,
-                 srv.stats.bytes_in, srv.stats.bytes_out);
+                 sig_stop_signal() == SIGINT ? "SIGINT" : "SIGTERM",
+                 atomic_load(&srv.stats->clients), atomic_load(&srv.stats->bytes_in),
+                 atomic_load(&srv.stats->bytes_out));
     return r == 0 ? 0 : 1;
 }

@@ -4,11 +4,20 @@
 #include <string.h>
 
 extern const struct model model_iterative;
+#ifdef HAVE_LIBURING
+extern const struct model model_uring;
+#endif
 
 static const struct model *const models[] = {
     &model_iterative,
+#ifdef HAVE_LIBURING
+    &model_uring,
+#endif
     NULL,
 };
+
+/* Every model name, built or not, so that "-m uring" without liburing says what is missing. */
+static const char *const known[] = {"iterative", "fork", "thread", "poll", "epoll", "uring", NULL};
 
 const struct model *model_find(const char *name)
 {
@@ -16,6 +25,14 @@ const struct model *model_find(const char *name)
         if (strcmp(models[i]->name, name) == 0)
             return models[i];
     return NULL;
+}
+
+int model_known(const char *name)
+{
+    for (size_t i = 0; known[i]; i++)
+        if (strcmp(known[i], name) == 0)
+            return 1;
+    return 0;
 }
 
 const struct model *const *model_all(void)

@@ -18,6 +18,9 @@ struct model {
 /* Returns the model called name, or NULL. */
 const struct model *model_find(const char *name);
 
+/* Returns non-zero when name is a model of tcpecho, built into this binary or not. */
+int model_known(const char *name);
+
 /* Returns the built models, NULL-terminated, in the order --help lists them. */
 const struct model *const *model_all(void);
 

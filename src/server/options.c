@@ -12,7 +12,16 @@
 
 #define GREETING_MAX 4096
 
-enum { OPT_BACKLOG = 256, OPT_MAX_LINE, OPT_GREETING, OPT_DRAIN_TIMEOUT };
+enum {
+    OPT_BACKLOG = 256,
+    OPT_MAX_LINE,
+    OPT_GREETING,
+    OPT_DRAIN_TIMEOUT,
+    OPT_MAX_CONNS,
+    OPT_IDLE_TIMEOUT,
+    OPT_MAX_PENDING,
+    OPT_STATS,
+};
 
 static const struct option long_options[] = {
     {"service", required_argument, NULL, 's'},
@@ -23,6 +32,11 @@ static const struct option long_options[] = {
     {"max-line", required_argument, NULL, OPT_MAX_LINE},
     {"greeting", required_argument, NULL, OPT_GREETING},
     {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
+    {"threads", required_argument, NULL, 't'},
+    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"max-pending", required_argument, NULL, OPT_MAX_PENDING},
+    {"stats", required_argument, NULL, OPT_STATS},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -41,7 +55,8 @@ void server_usage(FILE *f)
             "  -s, --service NAME     echo (RFC 862, every byte back), line (one line at a\n"
             "                         time, 'exit' or 'quit' ends), hello (greet and close)\n"
             "                         [echo]\n"
-            "  -m, --model NAME       concurrency model [iterative]\n"
+            "  -m, --model NAME       concurrency model (below) [%s]\n"
+            "  -t, --threads N        event loops of epoll and uring; 0: one per CPU [0]\n"
             "  -b, --bind ADDR        address to listen on: HOST, HOST:PORT, [IPv6]:PORT\n"
             "                         [0.0.0.0]\n"
             "  -p, --port PORT        port to listen on; 0 lets the kernel choose [%d]\n"
@@ -50,29 +65,39 @@ void server_usage(FILE *f)
             "                         error and the session closes [%d]\n"
             "      --greeting TEXT    hello: the greeting [%s]\n"
             "      --drain-timeout S  on SIGINT/SIGTERM, seconds to finish echoes [%d]\n"
+            "      --max-conns N      connections served at once; more are closed at once\n"
+            "                         [0: the descriptor limit, raised to its hard limit,\n"
+            "                         less %d]\n"
+            "      --idle-timeout S   close a client silent for S seconds; 0: never [0]\n"
+            "      --max-pending B    unsent echo per client before reading from it pauses\n"
+            "                         (backpressure) [%d]\n"
+            "      --stats S          log counters every S seconds; 0: only on SIGUSR1 [0]\n"
             "  -q, --quiet            log only errors and the listening line\n"
             "  -v, --verbose          log more\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n"
             "\n"
             "Models:\n",
-            SERVER_PORT_DEFAULT, SOMAXCONN, SERVICE_MAX_LINE_DEFAULT, SERVICE_GREETING_DEFAULT,
-            SERVER_DRAIN_TIMEOUT_DEFAULT);
+            SERVER_MODEL_DEFAULT, SERVER_PORT_DEFAULT, SOMAXCONN, SERVICE_MAX_LINE_DEFAULT,
+            SERVICE_GREETING_DEFAULT, SERVER_DRAIN_TIMEOUT_DEFAULT, SERVER_FD_RESERVE,
+            SERVER_MAX_PENDING_DEFAULT);
     for (m = model_all(); *m; m++)
         fprintf(f, "  %-12s %s\n", (*m)->name, (*m)->summary);
     fprintf(f, "\nOnce bound, it prints 'listening on ADDRESS:PORT' on stderr.\n"
-               "SIGINT or SIGTERM stops it: it stops accepting, finishes echoes, exits 0.\n");
+               "SIGINT or SIGTERM stops it: it stops accepting, finishes echoes, exits 0.\n"
+               "SIGUSR1 logs the counters.\n");
 }
 
 static void defaults(struct server_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
-    cfg->model = "iterative";
+    cfg->model = SERVER_MODEL_DEFAULT;
     cfg->host = "0.0.0.0";
     cfg->port = SERVER_PORT_DEFAULT;
     cfg->backlog = SOMAXCONN;
     cfg->drain_timeout = SERVER_DRAIN_TIMEOUT_DEFAULT;
     cfg->verbosity = LOG_NORMAL;
+    cfg->max_pending = SERVER_MAX_PENDING_DEFAULT;
     cfg->service.kind = SERVICE_ECHO;
     cfg->service.max_line = SERVICE_MAX_LINE_DEFAULT;
     cfg->service.greeting = SERVICE_GREETING_DEFAULT;
@@ -120,7 +145,7 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
         return -1;
     case 'm':
         cfg->model = arg;
-        if (model_find(arg))
+        if (model_known(arg))
             return 0;
         snprintf(err, OPTIONS_ERR_LEN, "unknown model '%.40s' (see --help for the list)", arg);
         return -1;
@@ -142,6 +167,31 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
         if (number("--drain-timeout", arg, 0, 3600, &v, err) < 0)
             return -1;
         cfg->drain_timeout = (int)v;
+        return 0;
+    case 't':
+        if (number("--threads", arg, 0, 1024, &v, err) < 0)
+            return -1;
+        cfg->threads = (int)v;
+        return 0;
+    case OPT_MAX_CONNS:
+        if (number("--max-conns", arg, 0, 10000000, &v, err) < 0)
+            return -1;
+        cfg->max_conns = (long)v;
+        return 0;
+    case OPT_IDLE_TIMEOUT:
+        if (number("--idle-timeout", arg, 0, 86400, &v, err) < 0)
+            return -1;
+        cfg->idle_timeout = (int)v;
+        return 0;
+    case OPT_MAX_PENDING:
+        if (number("--max-pending", arg, 1024, 1LL << 30, &v, err) < 0)
+            return -1;
+        cfg->max_pending = (size_t)v;
+        return 0;
+    case OPT_STATS:
+        if (number("--stats", arg, 0, 86400, &v, err) < 0)
+            return -1;
+        cfg->stats_interval = (int)v;
         return 0;
     case OPT_GREETING:
         cfg->service.greeting = arg;
@@ -169,7 +219,7 @@ enum options_result server_options_parse(int argc, char **argv, struct server_co
     defaults(cfg);
     optind = 0; /* GNU: start afresh, so that a second parse (tests, fuzzing) works */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+:s:m:b:p:qvhV", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:s:m:b:p:t:qvhV", long_options, NULL)) != -1) {
         if (opt == 'h')
             return OPTIONS_HELP;
         if (opt == 'V')

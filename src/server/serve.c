@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../net.h"
@@ -19,50 +18,34 @@ struct client {
     const char *note;
 };
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int server_drain_left_ms(struct server *srv)
-{
-    static long long deadline;
-    long long left;
-
-    if (deadline == 0)
-        deadline = now_ms() + (long long)srv->cfg->drain_timeout * 1000;
-    left = deadline - now_ms();
-    return left > 0 ? (int)left : 0;
-}
+enum wait_result { WAIT_ERROR = -1, WAIT_STOP = 0, WAIT_READY = 1, WAIT_IDLE = 2 };
 
 /*
- * Waits until fd is ready for events. Once a stop is asked, waits only for what is left of the
- * drain time. Returns 1 when ready, 0 when the stop or the drain time ends the wait, -1 on
- * error. A reader stops at once (stop_reading): an idle client must not delay the exit.
+ * Waits until fd is ready for events. Once a stop is asked, a reader (reading) gives up at once
+ * (an idle client must not delay the exit) and a writer waits only for what is left of the
+ * drain time. A reader also gives up after --idle-timeout seconds of silence.
  */
-static int wait_fd(struct server *srv, int fd, short events, int stop_reading)
+static enum wait_result wait_fd(struct server *srv, int fd, short events, int reading)
 {
     struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = sig_stop_fd(), .events = POLLIN}};
+    int idle = reading ? srv->cfg->idle_timeout * 1000 : 0;
     int stopping, timeout, r;
 
     for (;;) {
         stopping = sig_stop_requested();
-        if (stopping && stop_reading)
-            return 0;
-        timeout = stopping ? server_drain_left_ms(srv) : -1;
+        if (stopping && reading)
+            return WAIT_STOP;
+        timeout = stopping ? server_drain_left_ms(srv) : idle > 0 ? idle : -1;
         if (stopping && timeout == 0)
-            return 0;
+            return WAIT_STOP;
         /* The stop pipe stays readable once written: watch it only until the stop. */
         r = poll(p, stopping ? 1 : 2, timeout);
         if (r < 0 && errno != EINTR)
-            return -1;
+            return WAIT_ERROR;
         if (r > 0 && p[0].revents)
-            return 1;
+            return WAIT_READY;
         if (r == 0)
-            return 0;
+            return stopping ? WAIT_STOP : WAIT_IDLE;
     }
 }
 
@@ -96,7 +79,7 @@ static int send_reply(struct server *srv, struct client *c, struct service_reply
             iov_advance(&iov, &cnt, (size_t)n);
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             /* The client is not reading: block here (this model's nature) until it does. */
-            if (wait_fd(srv, c->fd, POLLOUT, 0) <= 0) {
+            if (wait_fd(srv, c->fd, POLLOUT, 0) != WAIT_READY) {
                 c->note = "echo unfinished at shutdown";
                 return -1;
             }
@@ -148,18 +131,22 @@ static void run_session(struct server *srv, struct client *c, struct session *s,
                         size_t len)
 {
     struct service_reply r;
+    enum wait_result w;
     ssize_t n;
-    int w;
 
     service_on_open(s, &r);
     if (send_reply(srv, c, &r) < 0 || r.close)
         return;
     for (;;) {
         w = wait_fd(srv, c->fd, POLLIN, 1);
+        if (w == WAIT_IDLE) {
+            c->note = "idle timeout";
+            return;
+        }
         /* On stop, what the client already sent is still echoed: read it without waiting. */
-        n = read_some(c, buf, len, w <= 0);
+        n = read_some(c, buf, len, w != WAIT_READY);
         if (n < 0) {
-            if (w == 0)
+            if (w == WAIT_STOP)
                 c->note = "server shutting down";
             return;
         }
@@ -168,7 +155,7 @@ static void run_session(struct server *srv, struct client *c, struct session *s,
             send_reply(srv, c, &r);
             return;
         }
-        if (feed(srv, c, s, buf, (size_t)n) < 0 || w <= 0)
+        if (feed(srv, c, s, buf, (size_t)n) < 0 || w != WAIT_READY)
             return;
     }
 }

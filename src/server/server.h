@@ -1,44 +1,78 @@
-/* server: what every concurrency model shares — configuration, counters, connection logs. */
+/* server: what every concurrency model shares — configuration, limits, counters, logs. */
 #ifndef TCPECHO_SERVER_H
 #define TCPECHO_SERVER_H
 
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../log.h"
 #include "../service.h"
 
 #define SERVER_PORT_DEFAULT          7000 /* the notes' port */
-#define SERVER_DRAIN_TIMEOUT_DEFAULT 5    /* seconds to finish echoes after SIGTERM */
-#define SERVER_BUF_SIZE              (64 * 1024)
+#define SERVER_MODEL_DEFAULT         "iterative"
+#define SERVER_DRAIN_TIMEOUT_DEFAULT 5 /* seconds to finish echoes after SIGTERM */
+#define SERVER_MAX_PENDING_DEFAULT   (256 * 1024)
+#define SERVER_BUF_SIZE              (64 * 1024) /* one read buffer per thread */
+/* Descriptors kept back from --max-conns: listeners, pipes, epoll or io_uring, logs. */
+#define SERVER_FD_RESERVE 64
 
 struct server_config {
     const char *model;
     const char *host; /* address to bind */
     uint16_t port;
     int backlog;
-    int drain_timeout; /* seconds */
+    int drain_timeout;  /* seconds */
+    int idle_timeout;   /* seconds; 0: never */
+    int stats_interval; /* seconds; 0: only on SIGUSR1 */
+    int threads;        /* event loops of epoll and uring; 0: one per CPU */
+    long max_conns;     /* 0: from the descriptor limit */
+    size_t max_pending; /* bytes of unsent echo per connection before reading pauses */
     enum log_level verbosity;
     struct service_config service;
 };
 
+/* Counters in memory shared with forked children, updated atomically by every thread. */
 struct server_stats {
-    unsigned long long clients;
-    unsigned long long bytes_in;
-    unsigned long long bytes_out;
+    atomic_ullong clients; /* accepted, ever */
+    atomic_llong active;
+    atomic_ullong rejected; /* closed at once: --max-conns reached */
+    atomic_ullong bytes_in;
+    atomic_ullong bytes_out;
 };
 
 struct server {
     const struct server_config *cfg;
     int listen_fd;
-    struct server_stats stats;
+    long max_conns; /* cfg->max_conns, or what the descriptor limit allows */
+    struct server_stats *stats;
 };
 
-/* Logs a new connection on fd and counts it. Returns the client's number (1, 2, ...). */
+/* Maps the counters (shared, so forked children count too). Returns 0, or -1 (errno). */
+int server_stats_init(struct server *srv);
+
+/*
+ * Takes a connection slot for a newly accepted fd. Returns 1 when it may be served; 0 when
+ * --max-conns is reached: the caller closes fd at once (counted as rejected).
+ */
+int server_admit(struct server *srv);
+
+/* Logs a new admitted connection on fd and counts it. Returns the client's number (1, 2...). */
 unsigned long long server_client_open(struct server *srv, int fd);
 
-/* Logs the end of client id with its byte counts, adds them to the totals. note says why the
- * session ended early ("client said quit"), or is NULL. */
+/* Logs the end of client id with its byte counts, adds them to the totals and frees its
+ * slot. note says why the session ended early ("client said quit"), or is NULL. */
 void server_client_close(struct server *srv, unsigned long long id, unsigned long long in,
                          unsigned long long out, const char *note);
+
+/* Logs one line of counters, prefixed with what (e.g. "stats"). */
+void server_log_stats(struct server *srv, const char *what);
+
+/* Returns the milliseconds left to drain after a stop, 0 when the drain time is over, -1
+ * when no stop was asked. */
+int server_drain_left_ms(const struct server *srv);
+
+/* Is this accept() failure about the one connection (go on) rather than the server? */
+int server_accept_error_is_transient(int err);
 
 #endif
