@@ -28,7 +28,9 @@ TEST_DEPS  = $(BUILD_DEPS) libcmocka-dev socat netcat-openbsd
 
 LIB_SRC    = src/net.c src/io.c src/service.c src/log.c src/sig.c src/num.c src/cli.c
 SERVER_SRC = src/server/main.c src/server/options.c src/server/model.c src/server/server.c \
-             src/server/serve.c src/server/stats.c src/server/conn.c src/server/iterative.c
+             src/server/serve.c src/server/stats.c src/server/conn.c src/server/acceptor.c \
+             src/server/iterative.c src/server/fork.c src/server/thread.c \
+             src/server/poll.c src/server/epoll.c
 # io_uring through liburing: built when its header is there (make run and make test install it).
 ifneq ($(wildcard /usr/include/liburing.h),)
 ifneq ($(wildcard src/server/uring.c),)
@@ -40,7 +42,9 @@ endif
 CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
              src/client/pipe.c src/client/hello.c
 UNIT_TESTS = test_net test_io test_service test_num test_server_options
-INTEG_TESTS = test_echo_server test_echo_client test_cli
+INTEG_TESTS = test_cli test_echo_server test_echo_client
+# Integration tests that run once per model.
+MODEL_TESTS = test_echo_server test_echo_client
 HARNESS_SRC = tests/integration/harness.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -49,6 +53,10 @@ SERVER_LIB = $(BUILD)/libserver.a
 PROGRAMS   = $(BUILD)/echo-server $(BUILD)/echo-client
 UNIT_BINS  = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 INTEG_BINS = $(addprefix $(BUILD)/tests/,$(INTEG_TESTS))
+ONCE_BINS  = $(addprefix $(BUILD)/tests/,$(filter-out $(MODEL_TESTS),$(INTEG_TESTS)))
+MODEL_BINS = $(addprefix $(BUILD)/tests/,$(MODEL_TESTS))
+MODELS    ?= iterative fork thread poll epoll $(if $(SERVER_LIBS),uring)
+export MODELS
 
 .PHONY: all run test check unit integration asan deps deps-build install uninstall clean format \
         format-check
@@ -93,15 +101,16 @@ deps-build:
 deps:
 	@sh scripts/deps.sh $(TEST_DEPS)
 
-# The whole suite on one build: unit tests, then integration tests against the real binaries.
+# The whole suite on one build: unit tests, then integration tests against the real binaries,
+# those about serving once per model (MODELS="epoll poll" to pick).
 check: $(PROGRAMS) $(UNIT_BINS) $(INTEG_BINS)
-	@sh tests/run.sh $(BUILD) $(UNIT_BINS) $(INTEG_BINS)
+	@sh tests/run.sh $(BUILD) $(UNIT_BINS) $(ONCE_BINS) -- $(MODEL_BINS)
 
 unit: $(UNIT_BINS)
 	@sh tests/run.sh $(BUILD) $(UNIT_BINS)
 
 integration: $(PROGRAMS) $(INTEG_BINS)
-	@sh tests/run.sh $(BUILD) $(INTEG_BINS)
+	@sh tests/run.sh $(BUILD) $(ONCE_BINS) -- $(MODEL_BINS)
 
 asan:
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined CFLAGS='-O1 -g' check

@@ -143,7 +143,7 @@ static int feed(struct conn *c, const char *p, size_t n)
 static int wants(const struct conn *c, const struct server *srv)
 {
     if (pending_size(c) == 0)
-        return c->closing ? CONN_CLOSE : CONN_WANT_READ;
+        return c->closing || c->draining ? CONN_CLOSE : CONN_WANT_READ;
     if (c->closing || c->draining || pending_size(c) >= srv->cfg->max_pending)
         return CONN_WANT_WRITE;
     return CONN_WANT_WRITE | CONN_WANT_READ;
@@ -175,8 +175,9 @@ static int read_loop(struct conn *c, struct server *srv, char *buf, size_t bufle
         c->in += (size_t)n;
         if (feed(c, buf, (size_t)n) < 0)
             return -1;
-        /* A short read emptied the socket: skip the recv() that would say EAGAIN. */
-        if ((size_t)n < buflen)
+        /* A short read emptied the socket: skip the recv() that would say EAGAIN. Not when a
+         * FIN is known to wait behind the data: its end of file must be read now. */
+        if ((size_t)n < buflen && !c->peer_fin)
             return 0;
     }
     return 1;
@@ -221,14 +222,7 @@ int conn_drain(struct conn *c, struct server *srv, char *buf, size_t buflen, lon
         return conn_process(c, srv, buf, buflen, now_ms) & ~CONN_AGAIN;
     w = conn_process(c, srv, buf, buflen, now_ms);
     c->draining = 1;
-    if (w == CONN_CLOSE)
-        return CONN_CLOSE;
-    if (pending_size(c) == 0) {
-        if (!c->note)
-            c->note = "server shutting down";
-        return CONN_CLOSE;
-    }
-    return CONN_WANT_WRITE;
+    return w == CONN_CLOSE ? CONN_CLOSE : wants(c, srv);
 }
 
 int conn_idle_expired(struct conn *c, const struct server *srv, long long now_ms)
@@ -249,8 +243,8 @@ void conn_close(struct conn *c, struct server *srv, char *buf, size_t buflen)
     for (int i = 0; i < 4 && recv(c->fd, buf, buflen, MSG_DONTWAIT) > 0; i++)
         ;
     close(c->fd);
-    if (c->draining && pending_size(c) > 0)
-        c->note = "echo unfinished at shutdown";
+    if (c->draining && !c->note)
+        c->note = pending_size(c) > 0 ? "echo unfinished at shutdown" : "server shutting down";
     session_fini(&c->session);
     free(c->pending);
     c->pending = NULL;

@@ -21,8 +21,10 @@ struct conn {
     size_t pending_off, pending_len, pending_cap;
     unsigned closing : 1;  /* the session is over: close once pending is written */
     unsigned draining : 1; /* shutting down: read no more */
-    const char *note;      /* why it ends early, for the log */
-    void *owner;           /* the model's own per-connection data (a slot index, a list) */
+    /* The model saw the client's FIN (EPOLLRDHUP): read to end of file even after a short
+     * read, since an edge-triggered loop gets no second event for it. */
+    unsigned peer_fin : 1;
+    const char *note; /* why it ends early, for the log */
 };
 
 /* What conn_process() wants next. */

@@ -4,12 +4,20 @@
 #include <string.h>
 
 extern const struct model model_iterative;
+extern const struct model model_fork;
+extern const struct model model_thread;
+extern const struct model model_poll;
+extern const struct model model_epoll;
 #ifdef HAVE_LIBURING
 extern const struct model model_uring;
 #endif
 
 static const struct model *const models[] = {
     &model_iterative,
+    &model_fork,
+    &model_thread,
+    &model_poll,
+    &model_epoll,
 #ifdef HAVE_LIBURING
     &model_uring,
 #endif

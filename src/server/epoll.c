@@ -1,0 +1,283 @@
+/*
+ * epoll: N event loops, one per thread, each with its own epoll instance and connections.
+ * Connections are registered once, edge-triggered for both directions, so serving a message
+ * costs a recv and a send and no epoll_ctl. The threads share one listener added with
+ * EPOLLEXCLUSIVE, so a new connection wakes one loop, not all of them; unlike SO_REUSEPORT,
+ * this keeps "port in use" an error when a second server is started on the same port.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../sig.h"
+#include "conn.h"
+#include "model.h"
+
+#define EVENTS       256
+#define ACCEPT_BATCH 64  /* connections taken per wake-up, so one loop cannot hog them all */
+#define PAUSE_MS     100 /* after EMFILE */
+
+/* A connection and its links in its loop's lists. */
+struct econn {
+    struct conn c;
+    struct econn *prev, *next; /* all connections of the loop */
+    struct econn *again;       /* next in the list of connections to call again */
+    int queued;                /* on the again list */
+};
+
+struct worker {
+    struct server *srv;
+    pthread_t thread;
+    int epfd;
+    struct econn *conns; /* every connection of this loop */
+    struct econn *again; /* read budget spent with input left: serve again, unprompted */
+    long long now, resume_accept, next_idle_scan;
+    int stopping, listening;
+    char buf[SERVER_BUF_SIZE];
+};
+
+/* Tags in epoll_event.data for the two descriptors that are not connections. */
+static char listener_tag, stop_tag;
+
+static void unlink_conn(struct worker *w, struct econn *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        w->conns = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+}
+
+/* Acts on what conn_process() wants: close, or remember to come back without an event. */
+static void apply(struct worker *w, struct econn *e, int want)
+{
+    if (want == CONN_CLOSE) {
+        unlink_conn(w, e);
+        conn_close(&e->c, w->srv, w->buf, sizeof(w->buf));
+        if (!e->queued)
+            free(e);
+        else
+            e->c.fd = -1; /* freed when the again list reaches it */
+        return;
+    }
+    if ((want & CONN_AGAIN) && !e->queued) {
+        e->queued = 1;
+        e->again = w->again;
+        w->again = e;
+    }
+}
+
+static void add(struct worker *w, int fd)
+{
+    struct econn *e = calloc(1, sizeof(*e));
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
+    int want;
+
+    if (!e || (ev.data.ptr = e, epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)) {
+        log_error("epoll: %s", e ? strerror(errno) : "out of memory");
+        free(e);
+        close(fd);
+        atomic_fetch_sub(&w->srv->stats->active, 1);
+        return;
+    }
+    e->next = w->conns;
+    if (w->conns)
+        w->conns->prev = e;
+    w->conns = e;
+    want = conn_open(&e->c, w->srv, fd, w->now);
+    apply(w, e, want);
+}
+
+/* Adds or removes the shared listener from this loop's interest. */
+static void listen_on(struct worker *w, int on)
+{
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &listener_tag};
+
+    if (on == w->listening)
+        return;
+    epoll_ctl(w->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w->srv->listen_fd, &ev);
+    w->listening = on;
+}
+
+static void accept_some(struct worker *w)
+{
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        int fd = accept4(w->srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+        if (fd < 0) {
+            if (server_accept_error_is_transient(errno))
+                return;
+            /* EMFILE and kin: leave the listener alone for a while instead of spinning. */
+            if (w->resume_accept == 0)
+                log_error("accept: %s (pausing until descriptors free up)", strerror(errno));
+            w->resume_accept = w->now + PAUSE_MS;
+            listen_on(w, 0);
+            return;
+        }
+        w->resume_accept = 0;
+        if (server_admit(w->srv))
+            add(w, fd);
+        else
+            close(fd);
+    }
+}
+
+/* Serves the connections whose read budget ran out last time. */
+static void serve_again(struct worker *w)
+{
+    struct econn *list = w->again, *e;
+
+    w->again = NULL;
+    while ((e = list)) {
+        list = e->again;
+        e->queued = 0;
+        if (e->c.fd < 0)
+            free(e); /* closed while queued */
+        else
+            apply(w, e, conn_process(&e->c, w->srv, w->buf, sizeof(w->buf), w->now));
+    }
+}
+
+/* Closes connections silent past --idle-timeout, once a second. */
+static void scan_idle(struct worker *w)
+{
+    struct econn *e, *next;
+
+    if (w->srv->cfg->idle_timeout <= 0 || w->now < w->next_idle_scan)
+        return;
+    w->next_idle_scan = w->now + 1000;
+    for (e = w->conns; e; e = next) {
+        next = e->next;
+        if (conn_idle_expired(&e->c, w->srv, w->now))
+            apply(w, e, CONN_CLOSE);
+    }
+}
+
+/* Stop asked: no more accepting; each connection answers what it has, then drains. */
+static void begin_stop(struct worker *w)
+{
+    struct econn *e, *next;
+
+    w->stopping = 1;
+    listen_on(w, 0);
+    epoll_ctl(w->epfd, EPOLL_CTL_DEL, sig_stop_fd(), NULL);
+    for (e = w->conns; e; e = next) {
+        next = e->next;
+        apply(w, e, conn_drain(&e->c, w->srv, w->buf, sizeof(w->buf), w->now));
+    }
+}
+
+static int timeout_ms(const struct worker *w)
+{
+    int t = -1;
+
+    if (w->again)
+        return 0;
+    if (w->stopping)
+        t = server_drain_left_ms(w->srv) < 100 ? server_drain_left_ms(w->srv) : 100;
+    else if (w->resume_accept)
+        t = PAUSE_MS;
+    if (w->srv->cfg->idle_timeout > 0 && (t < 0 || t > 1000))
+        t = 1000;
+    return t;
+}
+
+/* One pass: wait, then serve what is ready. */
+static void turn(struct worker *w)
+{
+    struct epoll_event ev[EVENTS];
+    int n = epoll_wait(w->epfd, ev, EVENTS, timeout_ms(w)), stop = 0;
+
+    w->now = sig_now_ms();
+    /* Each event may close only its own connection (epoll reports an fd once per wait), so
+     * no later event of the batch points at freed memory; the stop, which closes many,
+     * waits until the batch is done. */
+    for (int i = 0; i < n; i++) {
+        if (ev[i].data.ptr == &listener_tag) {
+            if (!w->stopping)
+                accept_some(w);
+        } else if (ev[i].data.ptr == &stop_tag) {
+            stop = 1;
+        } else {
+            struct econn *e = ev[i].data.ptr;
+            if (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                e->c.peer_fin = 1;
+            apply(w, e, conn_process(&e->c, w->srv, w->buf, sizeof(w->buf), w->now));
+        }
+    }
+    if (stop && !w->stopping)
+        begin_stop(w);
+    serve_again(w);
+    if (!w->stopping && w->resume_accept && w->now >= w->resume_accept) {
+        listen_on(w, 1);
+        accept_some(w); /* edge or not, connections may be waiting already */
+    }
+    scan_idle(w);
+}
+
+static void *loop(void *arg)
+{
+    struct worker *w = arg;
+    struct econn *e;
+
+    while (!w->stopping || (w->conns && server_drain_left_ms(w->srv) > 0))
+        turn(w);
+    while ((e = w->conns)) /* what the drain time did not finish */
+        apply(w, e, CONN_CLOSE);
+    serve_again(w); /* frees closed connections still on the again list */
+    return NULL;
+}
+
+/* Creates a loop's epoll instance, watching the listener and the stop pipe. */
+static int worker_init(struct worker *w, struct server *srv)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &stop_tag};
+
+    w->srv = srv;
+    w->now = sig_now_ms();
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, sig_stop_fd(), &ev) < 0)
+        return -1;
+    listen_on(w, 1);
+    return w->listening ? 0 : -1;
+}
+
+static int run(struct server *srv)
+{
+    int n = srv->cfg->threads > 0 ? srv->cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    struct worker *w = calloc((size_t)(n > 0 ? n : 1), sizeof(*w));
+    int started = 0, r = 0;
+
+    n = n > 0 ? n : 1;
+    for (int i = 0; w && i < n && r == 0; i++)
+        r = worker_init(&w[i], srv);
+    if (!w || r < 0) {
+        log_error("epoll: %s", w ? strerror(errno) : "out of memory");
+        r = -1;
+        goto out;
+    }
+    log_debug("epoll: %d event loops sharing one EPOLLEXCLUSIVE listener", n);
+    for (started = 1; started < n; started++)
+        if (pthread_create(&w[started].thread, NULL, loop, &w[started]) != 0)
+            break;
+    loop(&w[0]);
+    for (int i = 1; i < started; i++)
+        pthread_join(w[i].thread, NULL);
+out:
+    for (int i = 0; w && i < n; i++)
+        if (w[i].epfd > 0)
+            close(w[i].epfd);
+    free(w);
+    return r;
+}
+
+const struct model model_epoll = {
+    .name = "epoll",
+    .summary = "N threads, each an edge-triggered epoll loop (default)",
+    .run = run,
+};
