@@ -3,6 +3,7 @@
 #   make run        build and serve echo on port 7000
 #   make test       install missing test packages, run every test, then again under ASan+UBSan
 #   make asan       the suite only, built with -fsanitize=address,undefined (build/asan/)
+#   make tsan       the threaded models' integration tests under ThreadSanitizer
 #   make install    PREFIX=/usr/local DESTDIR=
 
 VERSION    = 0.1.0
@@ -58,7 +59,7 @@ MODEL_BINS = $(addprefix $(BUILD)/tests/,$(MODEL_TESTS))
 MODELS    ?= iterative fork thread poll epoll $(if $(SERVER_LIBS),uring)
 export MODELS
 
-.PHONY: all run test check unit integration asan deps deps-build install uninstall clean format \
+.PHONY: all run test check unit integration asan tsan deps deps-build install uninstall clean format \
         format-check
 all: $(PROGRAMS)
 
@@ -114,6 +115,11 @@ integration: $(PROGRAMS) $(INTEG_BINS)
 
 asan:
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined CFLAGS='-O1 -g' check
+
+# The multi-threaded models under ThreadSanitizer: no data races.
+tsan:
+	$(MAKE) BUILD=build/tsan SANITIZE=thread CFLAGS='-O1 -g' \
+		MODELS="thread epoll $(if $(SERVER_LIBS),uring)" integration
 
 test: deps
 	$(MAKE) check

@@ -9,8 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_signal;
-/* Lock-free on every platform we build for, so the handler may store it. */
+/* Atomics, not volatile sig_atomic_t: threads read what the handler writes. Lock-free, so the
+ * handler may store them. */
+static atomic_int stop_signal;
 static _Atomic long long stop_time_ms;
 static int stop_pipe[2] = {-1, -1};
 static int stats_pipe[2] = {-1, -1};
