@@ -10,7 +10,7 @@
 #include "../service.h"
 
 #define SERVER_PORT_DEFAULT          7000 /* the notes' port */
-#define SERVER_MODEL_DEFAULT         "iterative"
+#define SERVER_MODEL_DEFAULT         "epoll"
 #define SERVER_DRAIN_TIMEOUT_DEFAULT 5 /* seconds to finish echoes after SIGTERM */
 #define SERVER_MAX_PENDING_DEFAULT   (256 * 1024)
 #define SERVER_BUF_SIZE              (64 * 1024) /* one read buffer per thread */

@@ -40,7 +40,7 @@ static void expect_defaults_except_port(const struct server_config *cfg)
     assert_string_equal(cfg->host, "0.0.0.0");
     assert_int_equal(cfg->backlog, SOMAXCONN);
     assert_int_equal(cfg->service.kind, SERVICE_ECHO);
-    assert_string_equal(cfg->model, "iterative");
+    assert_string_equal(cfg->model, "epoll");
     assert_int_equal(cfg->service.max_line, 8192);
     assert_string_equal(cfg->service.greeting, "Hello World!");
     assert_int_equal(cfg->drain_timeout, SERVER_DRAIN_TIMEOUT_DEFAULT);
@@ -209,6 +209,46 @@ static void test_model(void **state)
     assert_int_equal(parse(ARGC(iter), iter, &cfg, err), OPTIONS_RUN);
     assert_string_equal(cfg.model, "iterative");
     expect_usage(ARGC(bogus), bogus, "unknown model 'bogus'");
+}
+
+/* The limits of the concurrent models: accepted in range, refused out of it. */
+static void test_limits(void **state)
+{
+    char *ok[] = {"echo-server",   "-t",    "3",       "--max-conns", "100", "--idle-timeout", "7",
+                  "--max-pending", "65536", "--stats", "2",           NULL};
+    char *threads[] = {"echo-server", "--threads", "-1", NULL};
+    char *conns[] = {"echo-server", "--max-conns", "lots", NULL};
+    char *pending[] = {"echo-server", "--max-pending", "10", NULL};
+    char *idle[] = {"echo-server", "--idle-timeout", "86401", NULL};
+    struct server_config cfg;
+    char err[OPTIONS_ERR_LEN];
+
+    (void)state;
+    assert_int_equal(parse(ARGC(ok), ok, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(cfg.threads, 3);
+    assert_int_equal(cfg.max_conns, 100);
+    assert_int_equal(cfg.idle_timeout, 7);
+    assert_int_equal(cfg.max_pending, 65536);
+    assert_int_equal(cfg.stats_interval, 2);
+    expect_usage(ARGC(threads), threads, "--threads: -1 is out of range 0-1024");
+    expect_usage(ARGC(conns), conns, "--max-conns: 'lots' is not a number");
+    expect_usage(ARGC(pending), pending, "--max-pending: 10 is out of range 1024-1073741824");
+    expect_usage(ARGC(idle), idle, "--idle-timeout: 86401 is out of range 0-86400");
+}
+
+static void test_limit_defaults(void **state)
+{
+    char *none[] = {"echo-server", NULL};
+    struct server_config cfg;
+    char err[OPTIONS_ERR_LEN];
+
+    (void)state;
+    assert_int_equal(parse(ARGC(none), none, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(cfg.threads, 0);
+    assert_int_equal(cfg.max_conns, 0);
+    assert_int_equal(cfg.idle_timeout, 0);
+    assert_int_equal(cfg.max_pending, 256 * 1024);
+    assert_int_equal(cfg.stats_interval, 0);
 }
 
 static void test_max_line(void **state)
@@ -429,6 +469,8 @@ int main(void)
         cmocka_unit_test(test_backlog),
         cmocka_unit_test(test_service),
         cmocka_unit_test(test_model),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_limit_defaults),
         cmocka_unit_test(test_max_line),
         cmocka_unit_test(test_greeting),
         cmocka_unit_test(test_drain_timeout_and_verbosity),
