@@ -63,9 +63,13 @@ export MODELS
         format-check
 all: $(PROGRAMS)
 
+# V=1 shows the whole command lines.
+Q = $(if $(V),,@)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB): $(call obj,$(LIB_SRC))
 	$(AR) rcs $@ $^
