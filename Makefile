@@ -42,8 +42,10 @@ endif
 endif
 CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
              src/client/pipe.c src/client/hello.c
-UNIT_TESTS = test_net test_io test_service test_num test_server_options
-INTEG_TESTS = test_cli test_echo_server test_echo_client
+BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pattern.c \
+             src/bench/hist.c src/bench/report.c src/bench/cpu.c
+UNIT_TESTS = test_net test_io test_service test_num test_server_options test_hist
+INTEG_TESTS = test_cli test_echo_server test_echo_client test_bench
 # Integration tests that run once per model.
 MODEL_TESTS = test_echo_server test_echo_client
 HARNESS_SRC = tests/integration/harness.c
@@ -51,7 +53,7 @@ HARNESS_SRC = tests/integration/harness.c
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB        = $(BUILD)/libtcpecho.a
 SERVER_LIB = $(BUILD)/libserver.a
-PROGRAMS   = $(BUILD)/echo-server $(BUILD)/echo-client
+PROGRAMS   = $(BUILD)/echo-server $(BUILD)/echo-client $(BUILD)/echo-bench
 UNIT_BINS  = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 INTEG_BINS = $(addprefix $(BUILD)/tests/,$(INTEG_TESTS))
 ONCE_BINS  = $(addprefix $(BUILD)/tests/,$(filter-out $(MODEL_TESTS),$(INTEG_TESTS)))
@@ -59,7 +61,7 @@ MODEL_BINS = $(addprefix $(BUILD)/tests/,$(MODEL_TESTS))
 MODELS    ?= iterative fork thread poll epoll $(if $(SERVER_LIBS),uring)
 export MODELS
 
-.PHONY: all run test check unit integration asan tsan deps deps-build install uninstall clean format \
+.PHONY: all run test check unit integration asan tsan bench bench-quick deps deps-build install uninstall clean format \
         format-check
 all: $(PROGRAMS)
 
@@ -84,9 +86,16 @@ $(BUILD)/echo-server: $(call obj,src/server/main.c) $(SERVER_LIB) $(LIB)
 $(BUILD)/echo-client: $(call obj,$(CLIENT_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) $^ -o $@
 
+$(BUILD)/echo-bench: $(call obj,$(BENCH_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) $^ -lm -o $@
+
 $(BUILD)/tests/test_server_options: $(call obj,tests/unit/test_server_options.c) $(SERVER_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(SERVER_LIBS) -lcmocka -o $@
+
+$(BUILD)/tests/test_hist: $(call obj,tests/unit/test_hist.c src/bench/hist.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
 $(BUILD)/tests/test_%: $(call obj,tests/unit/test_%.c) $(LIB)
 	@mkdir -p $(dir $@)
@@ -129,12 +138,21 @@ test: deps
 	$(MAKE) check
 	$(MAKE) asan
 
+# Benchmarks: every model and the peers a user would pick instead, pinned to separate CPUs;
+# writes bench/RESULTS.md and bench/*.svg. Not tests: they report figures, never pass/fail.
+bench: all
+	sh bench/run.sh
+
+bench-quick: all
+	sh bench/run.sh --quick
+
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/echo-server $(DESTDIR)$(BINDIR)/echo-client
+	rm -f $(DESTDIR)$(BINDIR)/echo-server $(DESTDIR)$(BINDIR)/echo-client \
+		$(DESTDIR)$(BINDIR)/echo-bench
 
 FORMAT_FILES = $(shell find src tests -name '*.[ch]')
 format:

@@ -65,6 +65,28 @@ static const struct cli_case cases[] = {
      {"-b", "192.0.2.1", "-p", "0"},
      1,
      "echo-server: bind 192.0.2.1:0: Cannot assign requested address"},
+    {"echo-bench", {NULL}, 2, "echo-bench: missing HOST and PORT"},
+    {"echo-bench", {"127.0.0.1"}, 2, "echo-bench: missing PORT"},
+    {"echo-bench",
+     {"-c", "0", "h", "1"},
+     2,
+     "echo-bench: --connections: 0 is out of range 1-100000"},
+    {"echo-bench",
+     {"-s", "2M", "h", "1"},
+     2,
+     "echo-bench: --size: 2M is out of range 1-1048576 bytes"},
+    {"echo-bench",
+     {"-s", "lots", "h", "1"},
+     2,
+     "echo-bench: --size: 'lots' is not a size (bytes, or with K or M)"},
+    {"echo-bench", {"-t", "abc", "h", "1"}, 2, "echo-bench: --duration: 'abc' is not a number"},
+    {"echo-bench", {"-t", "inf", "h", "1"}, 2, "echo-bench: --duration: 'inf' is not a number"},
+    {"echo-bench",
+     {"--bulk", "-r", "5", "h", "1"},
+     2,
+     "echo-bench: --bulk and --rate do not go together"},
+    {"echo-bench", {"-d"}, 2, "echo-bench: option '-d' needs a value"},
+    {"echo-bench", {"nosuchhost.invalid", "1"}, 1, "echo-bench: resolve nosuchhost.invalid: "},
     {"echo-client", {"-t", "abc"}, 2, "echo-client: --timeout: 'abc' is not a number"},
     {"echo-client", {"-t", "-1"}, 2, "echo-client: --timeout: -1 is out of range 0-86400"},
     {"echo-client", {"-s", "bogus"}, 2, "echo-client: unknown service 'bogus' (echo, line, hello)"},
@@ -97,8 +119,8 @@ static void check_case(const struct cli_case *c)
         argv[n++] = c->args[i];
     argv[n] = NULL;
     assert_int_equal(run_program(argv, NULL, 0, 30000, &r), 0);
-    print_message("%s %s%s -> %d: %s", c->prog, c->args[0], c->args[1] ? " ..." : "", r.status,
-                  r.err);
+    print_message("%s %s%s -> %d: %s", c->prog, c->args[0] ? c->args[0] : "",
+                  c->args[0] && c->args[1] ? " ..." : "", r.status, r.err);
     assert_int_equal(r.status, c->status);
     assert_true(strncmp(r.err, c->err, strlen(c->err)) == 0);
     nl = strchr(r.err, '\n');
@@ -146,6 +168,8 @@ static void test_help_and_version(void **state)
     check_info("echo-server", "--version", "echo-server (tcpecho) ");
     check_info("echo-client", "--help", "Usage: echo-client [OPTIONS] [HOST] [PORT]");
     check_info("echo-client", "-V", "echo-client (tcpecho) ");
+    check_info("echo-bench", "--help", "Usage: echo-bench [OPTIONS] HOST PORT");
+    check_info("echo-bench", "--version", "echo-bench (tcpecho) ");
 }
 
 int main(void)

@@ -1,0 +1,73 @@
+/* bench: echo-bench's configuration, its load threads and what they measure. */
+#ifndef TCPECHO_BENCH_H
+#define TCPECHO_BENCH_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "../net.h"
+#include "hist.h"
+
+#define BENCH_MAX_SIZE  ((size_t)1 << 20)
+#define BENCH_MAX_CONNS 100000
+
+struct bench_config {
+    char host[NET_HOST_LEN];
+    uint16_t port;
+    long conns;          /* -c */
+    size_t size;         /* -s: bytes per message */
+    int depth;           /* -d: messages in flight per connection (closed loop) */
+    double duration;     /* -t: seconds measured */
+    double warmup;       /* -w: seconds run before measuring */
+    double rate;         /* -r: messages per second in all (open loop); 0: closed loop */
+    double connect_rate; /* connections opened per second; 0: all at once */
+    int threads;         /* -T */
+    int bulk;            /* --bulk: stream both ways, measure MB/s */
+    int verify;          /* compare every echoed byte (on unless --no-verify) */
+    int json;            /* --json: one JSON object on stdout */
+    int quiet;           /* no progress line */
+    int timeout;         /* seconds for connecting and for a silent server at the end */
+    const char *hist_file;
+    pid_t server_pid;             /* --server-pid: report its CPU per message */
+    struct sockaddr_storage addr; /* the server, resolved once */
+    socklen_t addr_len;
+};
+
+/* Counters of one thread; the progress line reads them while the thread runs. */
+struct bench_counts {
+    atomic_ullong msgs;         /* messages echoed whole (measured window) */
+    atomic_ullong bytes_out;    /* bytes sent (measured window) */
+    atomic_ullong bytes_in;     /* bytes echoed back (measured window) */
+    atomic_ullong connected;    /* connections established */
+    atomic_ullong mismatches;   /* connections whose echo differed from what was sent */
+    atomic_ullong short_echoes; /* closed by the server with echoes missing */
+    atomic_ullong resets;       /* reset or other error by the server */
+    atomic_ullong connect_failures;
+};
+
+/* The clock of a run: everything is measured against it. */
+struct bench_clock {
+    uint64_t start_ns;   /* connecting begins */
+    uint64_t measure_ns; /* warm-up over: counting starts */
+    uint64_t end_ns;     /* counting ends, connections close */
+};
+
+struct bench_thread;
+
+/* Starts the load threads; they connect, load and measure until clk->end_ns. Returns 0, or
+ * -1 after logging. */
+int load_start(const struct bench_config *cfg, const struct bench_clock *clk,
+               struct bench_thread **threads);
+
+/* Waits for the threads, merges their histograms into *h and counts into *c, frees them. */
+void load_finish(struct bench_thread *threads, int n, struct hist *h, struct bench_counts *c);
+
+/* Sums the live counters of the running threads into *c (for the progress line). */
+void load_peek(struct bench_thread *threads, int n, struct bench_counts *c);
+
+/* Returns CLOCK_MONOTONIC now in nanoseconds. */
+uint64_t bench_now_ns(void);
+
+#endif

@@ -1,0 +1,402 @@
+/*
+ * load: echo-bench's load threads. Each owns a share of the connections and one epoll loop;
+ * it sends the pattern, checks every echoed byte against it, and times each message from
+ * when it was sent (closed loop) or when it was due (open loop, so a stalled server shows up
+ * in the percentiles instead of slowing the load down: no coordinated omission).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../log.h"
+#include "bench.h"
+#include "pattern.h"
+
+#define EVENTS    256
+#define OPEN_RING 4096 /* open loop: messages that may be due but unanswered per connection */
+/* Source addresses: past this many connections to 127.0.0.1 from one source address the
+ * ephemeral ports run out, so further ones come from 127.0.0.2, 127.0.0.3, ... */
+#define CONNS_PER_SOURCE 20000
+
+enum { CONN_IDLE, CONN_CONNECTING, CONN_OPEN, CONN_DONE };
+
+struct bconn {
+    int fd, state;
+    uint64_t base;      /* where this connection's stream starts in the pattern */
+    uint64_t sent;      /* bytes sent */
+    uint64_t recvd;     /* bytes echoed back and checked */
+    uint64_t due;       /* bytes that may be sent so far */
+    uint64_t scheduled; /* messages scheduled so far */
+    uint64_t next_ns;   /* open loop: when the next message is due */
+    uint64_t *stamps;   /* per message in flight: sent (closed) or due (open) time */
+    uint32_t mask;      /* stamps has mask + 1 entries */
+};
+
+struct bench_thread {
+    const struct bench_config *cfg;
+    const struct bench_clock *clk;
+    int index, nthreads, epfd;
+    pthread_t tid;
+    struct bconn *conns;
+    long n, opened;
+    uint64_t interval_ns; /* open loop: between two messages of one connection */
+    uint64_t now;
+    struct hist hist;
+    struct bench_counts counts;
+    unsigned char buf[64 * 1024];
+};
+
+uint64_t bench_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int measuring(const struct bench_thread *t)
+{
+    return t->now >= t->clk->measure_ns && t->now < t->clk->end_ns;
+}
+
+static void count(atomic_ullong *c, uint64_t n)
+{
+    atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static void finish(struct bconn *c, atomic_ullong *why)
+{
+    if (why)
+        count(why, 1);
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->state = CONN_DONE;
+}
+
+/* Lets one more message go: it is stamped now (closed loop) or with its due time (open). */
+static void schedule(struct bench_thread *t, struct bconn *c, uint64_t stamp)
+{
+    c->stamps[c->scheduled & c->mask] = stamp;
+    c->scheduled++;
+    c->due += t->cfg->size;
+}
+
+/* Sends what is due, as far as the socket takes it. */
+static void send_due(struct bench_thread *t, struct bconn *c)
+{
+    while (c->state == CONN_OPEN && c->sent < c->due) {
+        uint64_t left = c->due - c->sent;
+        size_t len = left < PATTERN_SPAN ? (size_t)left : PATTERN_SPAN;
+        ssize_t n = send(c->fd, pattern_at(c->base + c->sent), len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                finish(c, &t->counts.resets);
+            return; /* EAGAIN: the edge-triggered EPOLLOUT brings us back */
+        }
+        c->sent += (uint64_t)n;
+        if (measuring(t))
+            count(&t->counts.bytes_out, (uint64_t)n);
+    }
+}
+
+/* Accounts for the messages that n more echoed bytes complete. */
+static void complete(struct bench_thread *t, struct bconn *c, size_t n)
+{
+    uint64_t size = t->cfg->size, done = c->recvd / size, now_done;
+
+    c->recvd += n;
+    if (measuring(t))
+        count(&t->counts.bytes_in, n);
+    if (t->cfg->bulk)
+        return;
+    for (now_done = c->recvd / size; done < now_done; done++) {
+        if (measuring(t)) {
+            hist_record(&t->hist, t->now - c->stamps[done & c->mask]);
+            count(&t->counts.msgs, 1);
+        }
+        if (t->cfg->rate <= 0) /* closed loop: an answer lets the next message go */
+            schedule(t, c, t->now);
+    }
+}
+
+/* Reads and checks echoes until the socket is empty. */
+static void receive(struct bench_thread *t, struct bconn *c)
+{
+    while (c->state == CONN_OPEN) {
+        ssize_t n = recv(c->fd, t->buf, sizeof(t->buf), MSG_DONTWAIT);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                finish(c, &t->counts.resets);
+            return;
+        }
+        if (n == 0) { /* the server closed: fine only once everything came back */
+            finish(c, c->recvd < c->sent ? &t->counts.short_echoes : NULL);
+            return;
+        }
+        if (c->recvd + (uint64_t)n > c->sent ||
+            (t->cfg->verify && memcmp(t->buf, pattern_at(c->base + c->recvd), (size_t)n) != 0)) {
+            finish(c, &t->counts.mismatches);
+            return;
+        }
+        complete(t, c, (size_t)n);
+    }
+}
+
+/* The connection is up: start its traffic. */
+static void established(struct bench_thread *t, struct bconn *c)
+{
+    c->state = CONN_OPEN;
+    count(&t->counts.connected, 1);
+    if (t->cfg->bulk)
+        c->due = UINT64_MAX;
+    else if (t->cfg->rate > 0) /* spread the connections' schedules over one interval */
+        c->next_ns = t->now + (uint64_t)(c - t->conns) * t->interval_ns / (uint64_t)t->n;
+    else
+        for (int i = 0; i < t->cfg->depth; i++)
+            schedule(t, c, t->now);
+}
+
+static void on_event(struct bench_thread *t, struct bconn *c, uint32_t events)
+{
+    if (c->state == CONN_CONNECTING) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+
+        getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err || (events & (EPOLLERR | EPOLLHUP))) {
+            finish(c, &t->counts.connect_failures);
+            return;
+        }
+        if (!(events & EPOLLOUT))
+            return;
+        established(t, c);
+    }
+    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))
+        receive(t, c);
+    send_due(t, c);
+}
+
+/* Starts connecting connection i of this thread (global number g). */
+static void open_one(struct bench_thread *t, struct bconn *c, long g)
+{
+    const struct bench_config *cfg = t->cfg;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+    int fd = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+    c->state = CONN_CONNECTING;
+    c->fd = fd;
+    if (fd < 0) {
+        finish(c, &t->counts.connect_failures);
+        return;
+    }
+    net_set_nodelay(fd);
+    if (cfg->addr.ss_family == AF_INET && g >= CONNS_PER_SOURCE) {
+        struct sockaddr_in src = {.sin_family = AF_INET};
+        int on = 1;
+        /* The port is picked at connect(), per destination: far more than 28,000 ports. */
+        setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
+        src.sin_addr.s_addr = htonl(0x7f000001u + (uint32_t)(g / CONNS_PER_SOURCE));
+        bind(fd, (struct sockaddr *)&src, sizeof(src));
+    }
+    if ((connect(fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) < 0 &&
+         errno != EINPROGRESS) ||
+        epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        finish(c, &t->counts.connect_failures);
+}
+
+/* Opens the connections whose turn has come under --connect-rate. */
+static void open_some(struct bench_thread *t)
+{
+    long target = t->n;
+
+    if (t->cfg->connect_rate > 0) {
+        double per_thread = t->cfg->connect_rate / t->nthreads;
+        target = (long)((double)(t->now - t->clk->start_ns) / 1e9 * per_thread) + 1;
+        if (target > t->n)
+            target = t->n;
+    }
+    for (; t->opened < target; t->opened++)
+        open_one(t, &t->conns[t->opened], t->opened * t->nthreads + t->index);
+}
+
+/* Open loop: lets the messages whose time has come go, and returns when the next one is due. */
+static uint64_t schedule_due(struct bench_thread *t)
+{
+    uint64_t next = UINT64_MAX;
+
+    for (long i = 0; i < t->opened; i++) {
+        struct bconn *c = &t->conns[i];
+        int more = 0;
+
+        if (c->state != CONN_OPEN)
+            continue;
+        /* A full ring means the server is far behind: those messages wait, keeping their
+         * due time, and are timed from it once they go. */
+        while (c->next_ns <= t->now && c->scheduled - c->recvd / t->cfg->size <= c->mask) {
+            schedule(t, c, c->next_ns);
+            c->next_ns += t->interval_ns;
+            more = 1;
+        }
+        if (more)
+            send_due(t, c);
+        if (c->state == CONN_OPEN && c->next_ns < next)
+            next = c->next_ns;
+    }
+    return next;
+}
+
+/* Waits for events until at most deadline (ns, monotonic), with nanosecond precision. */
+static int wait_events(struct bench_thread *t, struct epoll_event *ev, uint64_t deadline)
+{
+    uint64_t left = deadline > t->now ? deadline - t->now : 0;
+    struct timespec ts = {.tv_sec = (time_t)(left / 1000000000u),
+                          .tv_nsec = (long)(left % 1000000000u)};
+    int n = epoll_pwait2(t->epfd, ev, EVENTS, &ts, NULL);
+
+    /* Kernels before 5.11 lack epoll_pwait2: round up to milliseconds. */
+    if (n < 0 && errno == ENOSYS)
+        n = epoll_wait(t->epfd, ev, EVENTS, (int)((left + 999999) / 1000000));
+    return n;
+}
+
+static void *run(void *arg)
+{
+    struct bench_thread *t = arg;
+    struct epoll_event ev[EVENTS];
+
+    for (t->now = bench_now_ns(); t->now < t->clk->end_ns; t->now = bench_now_ns()) {
+        uint64_t deadline = t->clk->end_ns;
+        int n;
+
+        open_some(t);
+        if (t->opened < t->n && t->now + 1000000 < deadline)
+            deadline = t->now + 1000000; /* pacing connects: look again in 1 ms */
+        if (t->cfg->rate > 0 && !t->cfg->bulk) {
+            uint64_t next = schedule_due(t);
+            if (next < deadline)
+                deadline = next;
+        }
+        n = wait_events(t, ev, deadline);
+        t->now = bench_now_ns();
+        for (int i = 0; i < n; i++)
+            on_event(t, ev[i].data.ptr, ev[i].events);
+    }
+    for (long i = 0; i < t->opened; i++)
+        if (t->conns[i].fd >= 0)
+            close(t->conns[i].fd);
+    return NULL;
+}
+
+/* Sets up thread index of n: its share of the connections and their stamp rings. */
+static int thread_init(struct bench_thread *t, const struct bench_config *cfg,
+                       const struct bench_clock *clk, int index, int n)
+{
+    uint32_t ring = 1;
+
+    t->cfg = cfg;
+    t->clk = clk;
+    t->index = index;
+    t->nthreads = n;
+    t->n = cfg->conns / n + (index < cfg->conns % n);
+    hist_init(&t->hist);
+    if (cfg->rate > 0)
+        t->interval_ns = (uint64_t)(1e9 * (double)cfg->conns / cfg->rate);
+    while (ring < (uint32_t)(cfg->rate > 0 ? OPEN_RING : cfg->depth))
+        ring *= 2;
+    t->epfd = epoll_create1(EPOLL_CLOEXEC);
+    t->conns = calloc((size_t)(t->n ? t->n : 1), sizeof(*t->conns));
+    if (t->epfd < 0 || !t->conns)
+        return -1;
+    for (long i = 0; i < t->n; i++) {
+        struct bconn *c = &t->conns[i];
+        long g = i * n + index;
+        c->fd = -1;
+        c->mask = ring - 1;
+        /* Streams far apart in the pattern: a byte from another connection never matches. */
+        c->base = (uint64_t)g * 7919u * 131u;
+        c->stamps = cfg->bulk ? NULL : malloc(ring * sizeof(*c->stamps));
+        if (!cfg->bulk && !c->stamps)
+            return -1;
+    }
+    return 0;
+}
+
+static void thread_fini(struct bench_thread *t)
+{
+    for (long i = 0; t->conns && i < t->n; i++)
+        free(t->conns[i].stamps);
+    free(t->conns);
+    if (t->epfd >= 0)
+        close(t->epfd);
+}
+
+int load_start(const struct bench_config *cfg, const struct bench_clock *clk,
+               struct bench_thread **threads)
+{
+    int n = cfg->threads;
+    struct bench_thread *t = calloc((size_t)n, sizeof(*t));
+
+    *threads = t;
+    if (!t) {
+        log_error("out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (thread_init(&t[i], cfg, clk, i, n) < 0) {
+            log_error("setting up %ld connections: %s", cfg->conns, strerror(errno));
+            return -1;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        int err = pthread_create(&t[i].tid, NULL, run, &t[i]);
+        if (err) {
+            log_error("pthread_create: %s", strerror(err));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Adds the counters of src to dst. */
+static void add_counts(struct bench_counts *dst, struct bench_counts *src)
+{
+    atomic_ullong *d = &dst->msgs, *s = &src->msgs;
+    size_t k = sizeof(*dst) / sizeof(atomic_ullong);
+
+    for (size_t i = 0; i < k; i++)
+        count(&d[i], atomic_load_explicit(&s[i], memory_order_relaxed));
+}
+
+void load_peek(struct bench_thread *threads, int n, struct bench_counts *c)
+{
+    memset(c, 0, sizeof(*c));
+    for (int i = 0; i < n; i++)
+        add_counts(c, &threads[i].counts);
+}
+
+void load_finish(struct bench_thread *threads, int n, struct hist *h, struct bench_counts *c)
+{
+    hist_init(h);
+    memset(c, 0, sizeof(*c));
+    for (int i = 0; i < n; i++) {
+        if (threads[i].tid)
+            pthread_join(threads[i].tid, NULL);
+        hist_merge(h, &threads[i].hist);
+        add_counts(c, &threads[i].counts);
+        thread_fini(&threads[i]);
+    }
+    free(threads);
+}

@@ -1,0 +1,233 @@
+/* options: echo-bench's command line, parsed into a bench_config with no side effects. */
+#include "options.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include "../cli.h"
+#include "../num.h"
+
+enum {
+    OPT_CONNECT_RATE = 256,
+    OPT_BULK,
+    OPT_NO_VERIFY,
+    OPT_JSON,
+    OPT_HIST,
+    OPT_SERVER_PID,
+    OPT_TIMEOUT
+};
+
+static const struct option long_options[] = {
+    {"connections", required_argument, NULL, 'c'},
+    {"size", required_argument, NULL, 's'},
+    {"depth", required_argument, NULL, 'd'},
+    {"duration", required_argument, NULL, 't'},
+    {"warmup", required_argument, NULL, 'w'},
+    {"rate", required_argument, NULL, 'r'},
+    {"threads", required_argument, NULL, 'T'},
+    {"connect-rate", required_argument, NULL, OPT_CONNECT_RATE},
+    {"bulk", no_argument, NULL, OPT_BULK},
+    {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"hist", required_argument, NULL, OPT_HIST},
+    {"server-pid", required_argument, NULL, OPT_SERVER_PID},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+void bench_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: echo-bench [OPTIONS] HOST PORT\n"
+            "Load an echo server with many connections, check every echoed byte, and report\n"
+            "throughput and latency percentiles. HOST may carry the port (HOST:PORT).\n"
+            "\n"
+            "  -c, --connections N    connections, 1-%d [10]\n"
+            "  -s, --size BYTES       message size, 1 to 1M (K and M suffixes) [64]\n"
+            "  -d, --depth N          messages in flight per connection (closed loop) [1]\n"
+            "  -t, --duration SECS    how long to measure [5]\n"
+            "  -w, --warmup SECS      how long to run before measuring [1]\n"
+            "  -r, --rate N           open loop: N messages per second in all, each timed\n"
+            "                         from when it was due, so stalls are not hidden\n"
+            "                         [0: closed loop, send the next when the echo is back]\n"
+            "      --bulk             stream both ways as fast as possible; report MB/s\n"
+            "  -T, --threads N        load threads [1]\n"
+            "      --connect-rate N   open at most N connections per second [0: all at once]\n"
+            "      --no-verify        do not compare the echoed bytes\n"
+            "      --json             print one JSON object instead of the text report\n"
+            "      --hist FILE        write the latency distribution to FILE\n"
+            "      --server-pid PID   also report the server's CPU time per message\n"
+            "      --timeout SECS     give up on connections not up within SECS [10]\n"
+            "  -q, --quiet            no progress line\n"
+            "  -h, --help             show this help\n"
+            "  -V, --version          show the version\n"
+            "\n"
+            "Exit status: 0 when every echo was exact; 1 on a mismatch, a short echo, a reset\n"
+            "or a failed connection; 2 on a usage error.\n",
+            BENCH_MAX_CONNS);
+}
+
+static void defaults(struct bench_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    strcpy(cfg->host, "127.0.0.1");
+    cfg->port = 7000;
+    cfg->conns = 10;
+    cfg->size = 64;
+    cfg->depth = 1;
+    cfg->duration = 5;
+    cfg->warmup = 1;
+    cfg->threads = 1;
+    cfg->verify = 1;
+    cfg->timeout = 10;
+}
+
+/* Parses an integer option. Returns 0, or -1 with "--name: reason" in err. */
+static int integer(const char *name, const char *s, long long min, long long max, long long *v,
+                   char *err)
+{
+    char why[128];
+
+    if (num_parse(s, min, max, v, why) == 0)
+        return 0;
+    snprintf(err, BENCH_ERR_LEN, "%s: %s", name, why);
+    return -1;
+}
+
+static int real(const char *name, const char *s, double min, double max, double *v, char *err)
+{
+    char why[128];
+
+    if (num_parse_double(s, min, max, v, why) == 0)
+        return 0;
+    snprintf(err, BENCH_ERR_LEN, "%s: %s", name, why);
+    return -1;
+}
+
+/* Applies one option. Returns 0, or -1 with the reason in err. */
+static int apply(int opt, const char *arg, struct bench_config *cfg, char *err)
+{
+    long long v = 0;
+    char why[128];
+    int r = 0;
+
+    switch (opt) {
+    case 'c':
+        r = integer("--connections", arg, 1, BENCH_MAX_CONNS, &v, err);
+        cfg->conns = (long)v;
+        break;
+    case 's':
+        r = num_parse_size(arg, 1, (long long)BENCH_MAX_SIZE, &v, why);
+        if (r < 0)
+            snprintf(err, BENCH_ERR_LEN, "--size: %s", why);
+        cfg->size = (size_t)v;
+        break;
+    case 'd':
+        r = integer("--depth", arg, 1, 4096, &v, err);
+        cfg->depth = (int)v;
+        break;
+    case 'T':
+        r = integer("--threads", arg, 1, 256, &v, err);
+        cfg->threads = (int)v;
+        break;
+    case OPT_TIMEOUT:
+        r = integer("--timeout", arg, 1, 3600, &v, err);
+        cfg->timeout = (int)v;
+        break;
+    case OPT_SERVER_PID:
+        r = integer("--server-pid", arg, 1, 1 << 30, &v, err);
+        cfg->server_pid = (pid_t)v;
+        break;
+    case 't':
+        return real("--duration", arg, 0.1, 86400, &cfg->duration, err);
+    case 'w':
+        return real("--warmup", arg, 0, 3600, &cfg->warmup, err);
+    case 'r':
+        return real("--rate", arg, 0, 1e9, &cfg->rate, err);
+    case OPT_CONNECT_RATE:
+        return real("--connect-rate", arg, 0, 1e7, &cfg->connect_rate, err);
+    }
+    return r;
+}
+
+/* Applies a flag. Returns 1 when opt was one. */
+static int flag(int opt, const char *arg, struct bench_config *cfg)
+{
+    switch (opt) {
+    case OPT_BULK:
+        cfg->bulk = 1;
+        return 1;
+    case OPT_NO_VERIFY:
+        cfg->verify = 0;
+        return 1;
+    case OPT_JSON:
+        cfg->json = 1;
+        return 1;
+    case OPT_HIST:
+        cfg->hist_file = arg;
+        return 1;
+    case 'q':
+        cfg->quiet = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Applies HOST PORT (or HOST:PORT). Returns 0, or -1 with the reason in err. */
+static int arguments(int n, char **args, struct bench_config *cfg, char *err)
+{
+    const char *port = NULL;
+
+    if (n < 1 || n > 2) {
+        snprintf(err, BENCH_ERR_LEN,
+                 n ? "too many arguments (expected HOST PORT)" : "missing HOST and PORT");
+        return -1;
+    }
+    if (net_split_hostport(args[0], cfg->host, &port, err) < 0)
+        return -1;
+    if (n == 2 && port) {
+        snprintf(err, BENCH_ERR_LEN, "port given twice ('%.80s' and '%.40s')", args[0], args[1]);
+        return -1;
+    }
+    if (n == 2)
+        port = args[1];
+    if (!port) {
+        snprintf(err, BENCH_ERR_LEN, "missing PORT");
+        return -1;
+    }
+    return net_parse_port(port, &cfg->port, err);
+}
+
+enum bench_options_result bench_options_parse(int argc, char **argv, struct bench_config *cfg,
+                                              char *err)
+{
+    int opt;
+
+    defaults(cfg);
+    optind = 0;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "+:c:s:d:t:w:r:T:qhV", long_options, NULL)) != -1) {
+        if (opt == 'h')
+            return BENCH_HELP;
+        if (opt == 'V')
+            return BENCH_VERSION;
+        if (opt == '?' || opt == ':') {
+            cli_option_error(opt, argv, err, BENCH_ERR_LEN);
+            return BENCH_USAGE;
+        }
+        if (!flag(opt, optarg, cfg) && apply(opt, optarg, cfg, err) < 0)
+            return BENCH_USAGE;
+    }
+    if (arguments(argc - optind, argv + optind, cfg, err) < 0)
+        return BENCH_USAGE;
+    if (cfg->threads > cfg->conns)
+        cfg->threads = (int)cfg->conns;
+    if (cfg->bulk && cfg->rate > 0) {
+        snprintf(err, BENCH_ERR_LEN, "--bulk and --rate do not go together");
+        return BENCH_USAGE;
+    }
+    return BENCH_RUN;
+}

@@ -1,0 +1,20 @@
+/* options: echo-bench's command line, parsed into a bench_config with no side effects. */
+#ifndef TCPECHO_BENCH_OPTIONS_H
+#define TCPECHO_BENCH_OPTIONS_H
+
+#include <stdio.h>
+
+#include "bench.h"
+
+#define BENCH_ERR_LEN 512
+
+enum bench_options_result { BENCH_RUN, BENCH_HELP, BENCH_VERSION, BENCH_USAGE };
+
+/* Fills cfg with the defaults, then with what argv says. Returns what to do next. */
+enum bench_options_result bench_options_parse(int argc, char **argv, struct bench_config *cfg,
+                                              char *err);
+
+/* Prints the --help text. */
+void bench_usage(FILE *f);
+
+#endif

@@ -1,0 +1,117 @@
+/* report: echo-bench's results as text, as one JSON object, and as a progress line. */
+#include "report.h"
+
+static const double percentiles[] = {50, 90, 99, 99.9, 99.99};
+static const char *const pnames[] = {"p50", "p90", "p99", "p99.9", "p99.99"};
+static const char *const jnames[] = {"p50", "p90", "p99", "p999", "p9999"};
+#define NP (sizeof(percentiles) / sizeof(percentiles[0]))
+
+void report_counts(struct bench_result *r, struct bench_counts *c)
+{
+    r->msgs = atomic_load(&c->msgs);
+    r->bytes_out = atomic_load(&c->bytes_out);
+    r->bytes_in = atomic_load(&c->bytes_in);
+    r->connected = atomic_load(&c->connected);
+    r->mismatches = atomic_load(&c->mismatches);
+    r->short_echoes = atomic_load(&c->short_echoes);
+    r->resets = atomic_load(&c->resets);
+    r->connect_failures = atomic_load(&c->connect_failures);
+}
+
+unsigned long long report_errors(const struct bench_result *r)
+{
+    return r->mismatches + r->short_echoes + r->resets + r->connect_failures;
+}
+
+static const char *mode(const struct bench_config *cfg)
+{
+    return cfg->bulk ? "bulk" : cfg->rate > 0 ? "open" : "closed";
+}
+
+/* CPU microseconds per echoed message (bulk: per echoed 64 KiB). */
+static double per_unit_us(const struct bench_result *r, double ns)
+{
+    double units = r->cfg->bulk ? (double)r->bytes_in / 65536.0 : (double)r->msgs;
+
+    return units > 0 ? ns / 1000.0 / units : 0;
+}
+
+static void text_cpu(FILE *f, const struct bench_result *r)
+{
+    const char *unit = r->cfg->bulk ? "64 KiB" : "msg";
+
+    fprintf(f, "  cpu         ");
+    if (r->have_server_cpu)
+        fprintf(f, "server %.2f us/%s (%.0f%% of a core), ", per_unit_us(r, r->server_cpu_ns), unit,
+                r->server_cpu_ns / r->seconds / 1e7);
+    fprintf(f, "bench %.2f us/%s (%.0f%% of a core)\n", per_unit_us(r, r->bench_cpu_ns), unit,
+            r->bench_cpu_ns / r->seconds / 1e7);
+}
+
+void report_text(FILE *f, const struct bench_result *r)
+{
+    const struct bench_config *c = r->cfg;
+    double mb_out = (double)r->bytes_out / r->seconds / 1e6;
+    double mb_in = (double)r->bytes_in / r->seconds / 1e6;
+
+    fprintf(f, "echo-bench: %s:%u, %ld connections, %zu B messages, depth %d, %s loop", c->host,
+            c->port, c->conns, c->size, c->depth, mode(c));
+    if (c->rate > 0)
+        fprintf(f, " at %.0f msgs/s", c->rate);
+    fprintf(f, ", %.1f s after %.1f s warm-up\n", r->seconds, c->warmup);
+    if (!c->bulk)
+        fprintf(f, "  throughput  %.0f msgs/s, %.2f MB/s out, %.2f MB/s in\n",
+                (double)r->msgs / r->seconds, mb_out, mb_in);
+    else
+        fprintf(f, "  throughput  %.1f MB/s out, %.1f MB/s in\n", mb_out, mb_in);
+    if (!c->bulk && hist_count(r->hist) > 0) {
+        fprintf(f, "  latency    ");
+        for (size_t i = 0; i < NP; i++)
+            fprintf(f, " %s %.3f", pnames[i],
+                    (double)hist_percentile(r->hist, percentiles[i]) / 1e6);
+        fprintf(f, " max %.3f ms\n", (double)hist_max(r->hist) / 1e6);
+    }
+    fprintf(f,
+            "  errors      %llu mismatched, %llu short, %llu reset, %llu failed to connect "
+            "(%llu of %ld connected)\n",
+            r->mismatches, r->short_echoes, r->resets, r->connect_failures, r->connected, c->conns);
+    text_cpu(f, r);
+}
+
+void report_json(FILE *f, const struct bench_result *r)
+{
+    const struct bench_config *c = r->cfg;
+
+    fprintf(f,
+            "{\"host\":\"%s\",\"port\":%u,\"connections\":%ld,\"size\":%zu,\"depth\":%d,"
+            "\"mode\":\"%s\",\"rate\":%.0f,\"seconds\":%.3f,\"warmup\":%.3f,",
+            c->host, c->port, c->conns, c->size, c->depth, mode(c), c->rate, r->seconds, c->warmup);
+    fprintf(f, "\"msgs\":%llu,\"msgs_per_s\":%.1f,\"mb_per_s_out\":%.3f,\"mb_per_s_in\":%.3f,",
+            r->msgs, (double)r->msgs / r->seconds, (double)r->bytes_out / r->seconds / 1e6,
+            (double)r->bytes_in / r->seconds / 1e6);
+    fprintf(f, "\"latency_us\":{");
+    for (size_t i = 0; i < NP; i++)
+        fprintf(f, "\"%s\":%.1f,", jnames[i],
+                (double)hist_percentile(r->hist, percentiles[i]) / 1e3);
+    fprintf(f, "\"max\":%.1f,\"mean\":%.1f},", (double)hist_max(r->hist) / 1e3,
+            hist_mean(r->hist) / 1e3);
+    fprintf(f,
+            "\"errors\":{\"mismatched\":%llu,\"short\":%llu,\"reset\":%llu,"
+            "\"connect_failed\":%llu},\"connected\":%llu,",
+            r->mismatches, r->short_echoes, r->resets, r->connect_failures, r->connected);
+    if (r->have_server_cpu)
+        fprintf(f, "\"server_cpu_us_per_msg\":%.3f,\"server_cpu_pct\":%.1f,",
+                per_unit_us(r, r->server_cpu_ns), r->server_cpu_ns / r->seconds / 1e7);
+    fprintf(f, "\"bench_cpu_us_per_msg\":%.3f,\"bench_cpu_pct\":%.1f}\n",
+            per_unit_us(r, r->bench_cpu_ns), r->bench_cpu_ns / r->seconds / 1e7);
+}
+
+void report_progress(FILE *f, const struct bench_counts *c, double elapsed, int measuring)
+{
+    fprintf(f, "\r%s %5.1f s: %llu connected, %llu msgs, %.1f MB in, %llu errors   ",
+            measuring ? "measuring" : "warming up", elapsed, atomic_load(&c->connected),
+            atomic_load(&c->msgs), (double)atomic_load(&c->bytes_in) / 1e6,
+            atomic_load(&c->mismatches) + atomic_load(&c->short_echoes) + atomic_load(&c->resets) +
+                atomic_load(&c->connect_failures));
+    fflush(f);
+}
