@@ -45,9 +45,9 @@ CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
 BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pattern.c \
              src/bench/hist.c src/bench/report.c src/bench/cpu.c
 UNIT_TESTS = test_net test_io test_service test_num test_server_options test_hist
-INTEG_TESTS = test_cli test_echo_server test_echo_client test_bench
+INTEG_TESTS = test_cli test_bench test_echo_server test_echo_client test_concurrency
 # Integration tests that run once per model.
-MODEL_TESTS = test_echo_server test_echo_client
+MODEL_TESTS = test_echo_server test_echo_client test_concurrency
 HARNESS_SRC = tests/integration/harness.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))

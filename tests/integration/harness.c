@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -83,7 +84,9 @@ static int temp_file(void)
     return fd;
 }
 
-int server_start(struct server *s, const char *const *args)
+/* server_start() and server_start_wrapped(): prefix (NULL or a NULL-terminated argv, [0] a
+ * path) runs the server command. */
+static int start_with_prefix(struct server *s, const char *const *prefix, const char *const *args)
 {
     const char *argv[64];
     const char *model = getenv("TCPECHO_MODEL");
@@ -91,6 +94,8 @@ int server_start(struct server *s, const char *const *args)
     int n = 0, fd;
     long long deadline;
 
+    for (; prefix && *prefix && n < 32; prefix++)
+        argv[n++] = *prefix;
     argv[n++] = bin_path("echo-server");
     argv[n++] = "-b";
     argv[n++] = "127.0.0.1";
@@ -136,6 +141,11 @@ int server_start(struct server *s, const char *const *args)
     fprintf(stderr, "harness: server did not start; its log:\n%s\n", log);
     free(log);
     return -1;
+}
+
+int server_start(struct server *s, const char *const *args)
+{
+    return start_with_prefix(s, NULL, args);
 }
 
 int server_alive(struct server *s)
@@ -405,4 +415,86 @@ void fill_random(void *buf, size_t len, unsigned seed)
         x ^= x << 5;
         p[i] = (unsigned char)(x >> 3);
     }
+}
+
+int server_start_wrapped(struct server *s, const char *const *prefix, const char *const *args)
+{
+    return start_with_prefix(s, prefix, args);
+}
+
+/* Reads /proc/PID/stat: the parent, and user + system time in clock ticks. Returns 0 or -1. */
+static int proc_stat(pid_t pid, pid_t *ppid, unsigned long long *ticks)
+{
+    char path[64], buf[1024], *p;
+    unsigned long utime, stime;
+    int fd, parent;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    if (!p || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &parent, &utime,
+                     &stime) != 3)
+        return -1;
+    if (ppid)
+        *ppid = parent;
+    if (ticks)
+        *ticks = (unsigned long long)utime + stime;
+    return 0;
+}
+
+int proc_tree(pid_t root, pid_t *pids, int cap)
+{
+    pid_t all[4096], parents[4096];
+    int n_all = 0, n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+
+    while (d && (e = readdir(d)) && n_all < 4096) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        if (pid > 0 && proc_stat(pid, &parents[n_all], NULL) == 0)
+            all[n_all++] = pid;
+    }
+    if (d)
+        closedir(d);
+    if (cap > 0)
+        pids[n++] = root;
+    for (int i = 0; i < n; i++) /* breadth first: children of pids[i] */
+        for (int j = 0; j < n_all && n < cap; j++)
+            if (parents[j] == pids[i])
+                pids[n++] = all[j];
+    return n;
+}
+
+long proc_rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    long kib = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    f = fopen(path, "re");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
+long long proc_cpu_ms(pid_t pid)
+{
+    unsigned long long ticks;
+
+    if (proc_stat(pid, NULL, &ticks) < 0)
+        return -1;
+    return (long long)(ticks * 1000 / (unsigned long long)sysconf(_SC_CLK_TCK));
 }

@@ -102,4 +102,19 @@ int wait_exit(pid_t pid, int timeout_ms);
 /* Fills buf with len pseudo-random bytes from seed. */
 void fill_random(void *buf, size_t len, unsigned seed);
 
+/* Like server_start(), with the server's command run through prefix (NULL-terminated, [0] a
+ * path), e.g. {"/usr/bin/prlimit", "--nofile=64:64", NULL}: the prefix must exec the server
+ * so that s->pid is the server. */
+int server_start_wrapped(struct server *s, const char *const *prefix, const char *const *args);
+
+/* Fills pids with root, then every live process descending from it (from /proc). Returns the
+ * count, at most cap. */
+int proc_tree(pid_t root, pid_t *pids, int cap);
+
+/* Returns pid's resident set size (VmRSS in /proc/PID/status) in KiB, or -1 when it is gone. */
+long proc_rss_kib(pid_t pid);
+
+/* Returns the CPU time pid used so far (user + system, all its threads) in ms, or -1. */
+long long proc_cpu_ms(pid_t pid);
+
 #endif
