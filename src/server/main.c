@@ -80,6 +80,8 @@ int main(int argc, char **argv)
                   cfg.model);
         return 1;
     }
+    if (model->check && model->check() < 0)
+        return 1;
     budget = descriptor_budget();
     srv.max_conns = cfg.max_conns > 0 && cfg.max_conns < budget ? cfg.max_conns : budget;
     if (cfg.max_conns > budget)

@@ -7,6 +7,9 @@
 struct model {
     const char *name;
     const char *summary; /* one line for --help */
+    /* Optional: can the model run here (kernel support)? Called before binding; logs why not
+     * and returns -1 when it cannot. */
+    int (*check)(void);
     /*
      * Serves clients on srv->listen_fd until sig_stop_requested(), then lets in-flight
      * echoes finish within the drain timeout and returns 0. Returns -1 after logging when

@@ -900,8 +900,28 @@ static int run(struct server *srv)
     return 0;
 }
 
+/* Before the listener is bound: can io_uring run here at all? Then a script never sees a
+ * "listening on" line from a server that is about to fail. */
+static int check(void)
+{
+    struct io_uring ring;
+    const char *miss;
+    int ret = io_uring_queue_init(8, &ring, 0);
+
+    if (ret < 0) {
+        log_error("io_uring: %s", strerror(-ret));
+        return -1;
+    }
+    miss = missing_op(&ring);
+    io_uring_queue_exit(&ring);
+    if (miss)
+        log_error("io_uring: the kernel lacks %s (Linux 5.7 or later needed)", miss);
+    return miss ? -1 : 0;
+}
+
 const struct model model_uring = {
     .name = "uring",
     .summary = "io_uring: multishot accept and recv, provided buffer rings; -t N rings",
+    .check = check,
     .run = run,
 };
