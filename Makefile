@@ -43,8 +43,8 @@ endif
 CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
              src/client/pipe.c src/client/hello.c
 BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pattern.c \
-             src/bench/hist.c src/bench/report.c src/bench/cpu.c
-UNIT_TESTS = test_net test_io test_service test_num test_server_options test_hist
+             src/bench/hist.c src/bench/sched.c src/bench/report.c src/bench/cpu.c
+UNIT_TESTS = test_net test_io test_service test_num test_server_options test_hist test_sched
 INTEG_TESTS = test_cli test_bench test_echo_server test_echo_client test_concurrency
 # Integration tests that run once per model.
 MODEL_TESTS = test_echo_server test_echo_client test_concurrency
@@ -94,6 +94,10 @@ $(BUILD)/tests/test_server_options: $(call obj,tests/unit/test_server_options.c)
 	$(CC) $(LDFLAGS) $^ $(SERVER_LIBS) -lcmocka -o $@
 
 $(BUILD)/tests/test_hist: $(call obj,tests/unit/test_hist.c src/bench/hist.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/test_sched: $(call obj,tests/unit/test_sched.c src/bench/sched.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 

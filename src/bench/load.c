@@ -17,6 +17,7 @@
 #include "../log.h"
 #include "bench.h"
 #include "pattern.h"
+#include "sched.h"
 
 #define EVENTS    256
 #define OPEN_RING 4096 /* open loop: messages that may be due but unanswered per connection */
@@ -35,7 +36,7 @@ struct bconn {
     uint64_t recvd;     /* bytes echoed back and checked */
     uint64_t due;       /* bytes that may be sent so far */
     uint64_t scheduled; /* messages scheduled so far */
-    uint64_t next_ns;   /* open loop: when the next message is due */
+    struct sched sched; /* open loop: when the next messages are due */
     uint64_t *stamps;   /* per message in flight: sent (closed) or due (open) time */
     uint32_t mask;      /* stamps has mask + 1 entries */
 };
@@ -164,8 +165,8 @@ static void established(struct bench_thread *t, struct bconn *c)
     count(&t->counts.connected, 1);
     if (t->cfg->bulk)
         c->due = UINT64_MAX;
-    else if (t->cfg->rate > 0) /* spread the connections' schedules over one interval */
-        c->next_ns = t->now + (uint64_t)(c - t->conns) * t->interval_ns / (uint64_t)t->n;
+    else if (t->cfg->rate > 0)
+        sched_init(&c->sched, t->now, t->interval_ns, c - t->conns, t->n);
     else
         for (int i = 0; i < t->cfg->depth; i++)
             schedule(t, c, t->now);
@@ -253,17 +254,19 @@ static uint64_t schedule_due(struct bench_thread *t)
 
         if (c->state != CONN_OPEN)
             continue;
+        uint64_t due;
+
         /* A full ring means the server is far behind: those messages wait, keeping their
          * due time, and are timed from it once they go. */
-        while (c->next_ns <= t->now && c->scheduled - c->recvd / t->cfg->size <= c->mask) {
-            schedule(t, c, c->next_ns);
-            c->next_ns += t->interval_ns;
+        while (c->scheduled - c->recvd / t->cfg->size <= c->mask &&
+               sched_take(&c->sched, t->now, &due)) {
+            schedule(t, c, due);
             more = 1;
         }
         if (more)
             send_due(t, c);
-        if (c->state == CONN_OPEN && c->next_ns < next)
-            next = c->next_ns;
+        if (c->state == CONN_OPEN && c->sched.next_ns < next)
+            next = c->sched.next_ns;
     }
     return next;
 }
@@ -323,7 +326,7 @@ static int thread_init(struct bench_thread *t, const struct bench_config *cfg,
     t->n = cfg->conns / n + (index < cfg->conns % n);
     hist_init(&t->hist);
     if (cfg->rate > 0)
-        t->interval_ns = (uint64_t)(1e9 * (double)cfg->conns / cfg->rate);
+        t->interval_ns = sched_interval_ns(cfg->rate, cfg->conns);
     while (ring < (uint32_t)(cfg->rate > 0 ? OPEN_RING : cfg->depth))
         ring *= 2;
     t->epfd = epoll_create1(EPOLL_CLOEXEC);
