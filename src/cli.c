@@ -4,6 +4,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "num.h"
+
 void cli_option_error(int opt, char **argv, char *err, size_t len)
 {
     /* getopt has moved optind past the option it failed on, or, for an unknown letter inside
@@ -16,4 +18,15 @@ void cli_option_error(int opt, char **argv, char *err, size_t len)
         snprintf(err, len, "unknown option '-%c'", optopt);
     else
         snprintf(err, len, "unknown option '%.60s'", argv[optind - 1]);
+}
+
+int cli_number(const char *name, const char *s, long long min, long long max, long long *v,
+               char *err)
+{
+    char why[128];
+
+    if (num_parse(s, min, max, v, why) == 0)
+        return 0;
+    snprintf(err, CLI_ERR_LEN, "%s: %s", name, why);
+    return -1;
 }

@@ -85,18 +85,6 @@ static void defaults(struct bench_config *cfg)
     cfg->timeout = 10;
 }
 
-/* Parses an integer option. Returns 0, or -1 with "--name: reason" in err. */
-static int integer(const char *name, const char *s, long long min, long long max, long long *v,
-                   char *err)
-{
-    char why[128];
-
-    if (num_parse(s, min, max, v, why) == 0)
-        return 0;
-    snprintf(err, BENCH_ERR_LEN, "%s: %s", name, why);
-    return -1;
-}
-
 static int real(const char *name, const char *s, double min, double max, double *v, char *err)
 {
     char why[128];
@@ -116,7 +104,7 @@ static int apply(int opt, const char *arg, struct bench_config *cfg, char *err)
 
     switch (opt) {
     case 'c':
-        r = integer("--connections", arg, 1, BENCH_MAX_CONNS, &v, err);
+        r = cli_number("--connections", arg, 1, BENCH_MAX_CONNS, &v, err);
         cfg->conns = (long)v;
         break;
     case 's':
@@ -126,19 +114,19 @@ static int apply(int opt, const char *arg, struct bench_config *cfg, char *err)
         cfg->size = (size_t)v;
         break;
     case 'd':
-        r = integer("--depth", arg, 1, 4096, &v, err);
+        r = cli_number("--depth", arg, 1, 4096, &v, err);
         cfg->depth = (int)v;
         break;
     case 'T':
-        r = integer("--threads", arg, 1, 256, &v, err);
+        r = cli_number("--threads", arg, 1, 256, &v, err);
         cfg->threads = (int)v;
         break;
     case OPT_TIMEOUT:
-        r = integer("--timeout", arg, 1, 3600, &v, err);
+        r = cli_number("--timeout", arg, 1, 3600, &v, err);
         cfg->timeout = (int)v;
         break;
     case OPT_SERVER_PID:
-        r = integer("--server-pid", arg, 1, 1 << 30, &v, err);
+        r = cli_number("--server-pid", arg, 1, 1 << 30, &v, err);
         cfg->server_pid = (pid_t)v;
         break;
     case 't':

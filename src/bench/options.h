@@ -4,9 +4,10 @@
 
 #include <stdio.h>
 
+#include "../cli.h"
 #include "bench.h"
 
-#define BENCH_ERR_LEN 512
+#define BENCH_ERR_LEN CLI_ERR_LEN
 
 enum bench_options_result { BENCH_RUN, BENCH_HELP, BENCH_VERSION, BENCH_USAGE };
 

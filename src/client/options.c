@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "../cli.h"
-#include "../num.h"
 
 static const struct option long_options[] = {
     {"service", required_argument, NULL, 's'},
@@ -64,7 +63,6 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
                                                 char *err)
 {
     long long v;
-    char why[128];
     int opt;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -86,12 +84,10 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
             snprintf(err, CLIENT_ERR_LEN, "unknown service '%.40s' (echo, line, hello)", optarg);
             return CLIENT_USAGE;
         case 't':
-            if (num_parse(optarg, 0, 86400, &v, why) == 0) {
-                cfg->timeout = (int)v;
-                break;
-            }
-            snprintf(err, CLIENT_ERR_LEN, "--timeout: %s", why);
-            return CLIENT_USAGE;
+            if (cli_number("--timeout", optarg, 0, 86400, &v, err) < 0)
+                return CLIENT_USAGE;
+            cfg->timeout = (int)v;
+            break;
         default:
             cli_option_error(opt, argv, err, CLIENT_ERR_LEN);
             return CLIENT_USAGE;

@@ -4,9 +4,10 @@
 
 #include <stdio.h>
 
+#include "../cli.h"
 #include "client.h"
 
-#define CLIENT_ERR_LEN 512
+#define CLIENT_ERR_LEN CLI_ERR_LEN
 
 enum client_options_result { CLIENT_RUN, CLIENT_HELP, CLIENT_VERSION, CLIENT_USAGE };
 

@@ -7,7 +7,6 @@
 
 #include "../cli.h"
 #include "../net.h"
-#include "../num.h"
 #include "model.h"
 
 #define GREETING_MAX 4096
@@ -103,18 +102,6 @@ static void defaults(struct server_config *cfg)
     cfg->service.greeting = SERVICE_GREETING_DEFAULT;
 }
 
-/* Parses a numeric option's value. Returns 0, or -1 with "--name: reason" in err. */
-static int number(const char *name, const char *s, long long min, long long max, long long *v,
-                  char *err)
-{
-    char why[128];
-
-    if (num_parse(s, min, max, v, why) == 0)
-        return 0;
-    snprintf(err, OPTIONS_ERR_LEN, "%s: %s", name, why);
-    return -1;
-}
-
 /* Parses a port for an option or argument. Returns 0, or -1 with the reason in err. */
 static int port(const char *s, uint16_t *p, char *err)
 {
@@ -154,42 +141,42 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
     case 'p':
         return port(arg, &cfg->port, err);
     case OPT_BACKLOG:
-        if (number("--backlog", arg, 0, 65535, &v, err) < 0)
+        if (cli_number("--backlog", arg, 0, 65535, &v, err) < 0)
             return -1;
         cfg->backlog = (int)v;
         return 0;
     case OPT_MAX_LINE:
-        if (number("--max-line", arg, 1, SERVICE_MAX_LINE_LIMIT, &v, err) < 0)
+        if (cli_number("--max-line", arg, 1, SERVICE_MAX_LINE_LIMIT, &v, err) < 0)
             return -1;
         cfg->service.max_line = (size_t)v;
         return 0;
     case OPT_DRAIN_TIMEOUT:
-        if (number("--drain-timeout", arg, 0, 3600, &v, err) < 0)
+        if (cli_number("--drain-timeout", arg, 0, 3600, &v, err) < 0)
             return -1;
         cfg->drain_timeout = (int)v;
         return 0;
     case 't':
-        if (number("--threads", arg, 0, 1024, &v, err) < 0)
+        if (cli_number("--threads", arg, 0, 1024, &v, err) < 0)
             return -1;
         cfg->threads = (int)v;
         return 0;
     case OPT_MAX_CONNS:
-        if (number("--max-conns", arg, 0, 10000000, &v, err) < 0)
+        if (cli_number("--max-conns", arg, 0, 10000000, &v, err) < 0)
             return -1;
         cfg->max_conns = (long)v;
         return 0;
     case OPT_IDLE_TIMEOUT:
-        if (number("--idle-timeout", arg, 0, 86400, &v, err) < 0)
+        if (cli_number("--idle-timeout", arg, 0, 86400, &v, err) < 0)
             return -1;
         cfg->idle_timeout = (int)v;
         return 0;
     case OPT_MAX_PENDING:
-        if (number("--max-pending", arg, 1024, 1LL << 30, &v, err) < 0)
+        if (cli_number("--max-pending", arg, 1024, 1LL << 30, &v, err) < 0)
             return -1;
         cfg->max_pending = (size_t)v;
         return 0;
     case OPT_STATS:
-        if (number("--stats", arg, 0, 86400, &v, err) < 0)
+        if (cli_number("--stats", arg, 0, 86400, &v, err) < 0)
             return -1;
         cfg->stats_interval = (int)v;
         return 0;

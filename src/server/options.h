@@ -4,9 +4,10 @@
 
 #include <stdio.h>
 
+#include "../cli.h"
 #include "server.h"
 
-#define OPTIONS_ERR_LEN 512
+#define OPTIONS_ERR_LEN CLI_ERR_LEN
 
 enum options_result {
     OPTIONS_RUN,     /* cfg is filled: serve */
