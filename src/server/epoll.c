@@ -59,6 +59,8 @@ static void apply(struct worker *w, struct econn *e, int want)
     if (want == CONN_CLOSE) {
         unlink_conn(w, e);
         conn_close(&e->c, w->srv, w->buf, sizeof(w->buf));
+        if (w->resume_accept) /* a descriptor is free: accepting, paused by EMFILE, resumes */
+            w->resume_accept = w->now;
         if (!e->queued)
             free(e);
         else

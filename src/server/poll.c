@@ -38,6 +38,8 @@ static int apply(struct loop *l, size_t i, int want)
         return 1;
     }
     conn_close(l->conns[i], l->srv, l->buf, sizeof(l->buf));
+    if (l->resume_accept) /* a descriptor is free: accepting, paused by EMFILE, resumes */
+        l->resume_accept = l->now;
     free(l->conns[i]);
     l->n--;
     l->conns[i] = l->conns[l->n];

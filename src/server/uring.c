@@ -431,6 +431,10 @@ static void conn_finish(struct loop *l, struct uconn *c)
     for (int i = 0; i < 4 && recv(c->fd, l->scratch, BUF_SIZE, MSG_DONTWAIT) > 0; i++)
         ;
     close(c->fd);
+    /* A descriptor is free again: accepting, paused by EMFILE, resumes now, not at the end
+     * of the pause (with few descriptors, a pause per freed one made recovery crawl). */
+    if (l->accept_at)
+        l->accept_at = l->now;
     session_fini(&c->session);
     spill_release(l, &c->spill[0]);
     spill_release(l, &c->spill[1]);

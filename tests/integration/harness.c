@@ -1,6 +1,13 @@
 /* harness: start the real programs, talk to them over loopback, every wait bounded. */
 #include "harness.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -44,6 +51,14 @@ int server_teardown(void **state)
     server_release(*state);
     free(*state);
     return 0;
+}
+
+void harness_filter_tests(void)
+{
+    const char *pattern = getenv("TCPECHO_TEST");
+
+    if (pattern && *pattern)
+        cmocka_set_test_filter(pattern);
 }
 
 const char *bin_path(const char *name)

@@ -23,6 +23,10 @@ struct server {
 int server_setup(void **state);
 int server_teardown(void **state);
 
+/* Runs only the tests whose names match $TCPECHO_TEST (a cmocka pattern, '*' and '?'), when
+ * it is set: for chasing one failure. Call before cmocka_run_group_tests(). */
+void harness_filter_tests(void);
+
 /* Returns "$TCPECHO_BIN/name" (static storage, one call at a time). */
 const char *bin_path(const char *name);
 

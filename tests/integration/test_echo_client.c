@@ -373,5 +373,6 @@ int main(void)
     };
 
     signal(SIGPIPE, SIG_IGN);
+    harness_filter_tests();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
