@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -46,10 +47,36 @@ static void on_stop(int signo)
     poke(stop_pipe[1]);
 }
 
-static void on_stats(int signo)
+/* The signals a thread of our own takes with sigwait(), blocked everywhere else. */
+static void wanted(sigset_t *set)
 {
-    (void)signo;
-    poke(stats_pipe[1]);
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGUSR1);
+}
+
+/*
+ * Takes SIGINT, SIGTERM and SIGUSR1 synchronously, so that no handler interrupts a thread in
+ * the middle of anything. ThreadSanitizer also needs this: it defers an asynchronous signal
+ * that lands as a thread enters a blocking call, and an epoll server then missed SIGTERM.
+ */
+static void *sig_thread(void *arg)
+{
+    sigset_t set;
+    int signo;
+
+    (void)arg;
+    wanted(&set);
+    for (;;) {
+        if (sigwait(&set, &signo) != 0)
+            continue;
+        if (signo == SIGUSR1)
+            poke(stats_pipe[1]);
+        else
+            on_stop(signo);
+    }
+    return NULL;
 }
 
 static int handle(int signo, void (*fn)(int))
@@ -65,25 +92,40 @@ static int handle(int signo, void (*fn)(int))
 
 int sig_init(void)
 {
+    sigset_t set;
+    pthread_t t;
+    int err;
+
     if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
-        pipe2(stats_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+        pipe2(stats_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || handle(SIGPIPE, SIG_IGN) < 0)
         return -1;
-    if (handle(SIGPIPE, SIG_IGN) < 0 || handle(SIGINT, on_stop) < 0 ||
-        handle(SIGTERM, on_stop) < 0 || handle(SIGUSR1, on_stats) < 0)
-        return -1;
-    return 0;
+    /* Blocked here, before any other thread exists, so every thread inherits the mask. */
+    wanted(&set);
+    err = pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (!err)
+        err = pthread_create(&t, NULL, sig_thread, NULL);
+    if (!err)
+        err = pthread_detach(t);
+    errno = err;
+    return err ? -1 : 0;
 }
 
 int sig_init_child(void)
 {
+    sigset_t set;
+
     close(stop_pipe[0]);
     close(stop_pipe[1]);
     stop_signal = 0;
     stop_time_ms = 0;
-    /* SIGUSR1 is the parent's business: its stats cover the children. */
-    if (handle(SIGUSR1, SIG_IGN) < 0)
+    if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
         return -1;
-    return pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK);
+    /* The child has one thread and no signal thread: a plain handler does the job there.
+     * SIGUSR1 is the parent's business: its stats cover the children. */
+    if (handle(SIGINT, on_stop) < 0 || handle(SIGTERM, on_stop) < 0 || handle(SIGUSR1, SIG_IGN) < 0)
+        return -1;
+    wanted(&set);
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
 int sig_stop_fd(void)

@@ -4,8 +4,10 @@
 
 /*
  * Ignores SIGPIPE (a vanished peer must give EPIPE, not kill us), makes SIGINT and SIGTERM set
- * the stop flag and wake sig_stop_fd(), and SIGUSR1 wake sig_stats_fd(). Handlers do nothing
- * else: the loops do the work. Returns 0, or -1 (errno).
+ * the stop flag and wake sig_stop_fd(), and SIGUSR1 wake sig_stats_fd(): a thread of its own
+ * takes them with sigwait(), and they are blocked in every thread created after this call, so
+ * call it before any. Nothing else happens on a signal: the loops do the work. Returns 0, or
+ * -1 (errno).
  */
 int sig_init(void);
 

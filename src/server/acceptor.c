@@ -20,7 +20,7 @@ static int wait_accept(struct server *srv, const struct acceptor *a, int paused)
         {.fd = sig_stop_fd(), .events = POLLIN},
         {.fd = a->on_extra ? a->extra_fd : -1, .events = POLLIN},
     };
-    int r = poll(p, 3, paused ? PAUSE_MS : -1);
+    int r = poll(p, 3, paused ? PAUSE_MS : SERVER_MAX_WAIT_MS);
 
     if (r > 0 && p[2].revents)
         a->on_extra(a->arg);

@@ -186,7 +186,7 @@ static int timeout_ms(const struct worker *w)
         t = PAUSE_MS;
     if (w->srv->cfg->idle_timeout > 0 && (t < 0 || t > 1000))
         t = 1000;
-    return t;
+    return server_wait_ms(t);
 }
 
 /* One pass: wait, then serve what is ready. */

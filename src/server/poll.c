@@ -143,7 +143,7 @@ static int timeout_ms(const struct loop *l)
         t = PAUSE_MS;
     if (l->srv->cfg->idle_timeout > 0 && (t < 0 || t > 1000))
         t = 1000;
-    return t;
+    return server_wait_ms(t);
 }
 
 /* Serves events until stopped and drained. */

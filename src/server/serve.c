@@ -29,23 +29,24 @@ static enum wait_result wait_fd(struct server *srv, int fd, short events, int re
 {
     struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = sig_stop_fd(), .events = POLLIN}};
     int idle = reading ? srv->cfg->idle_timeout * 1000 : 0;
+    long long idle_end = sig_now_ms() + idle;
     int stopping, timeout, r;
 
     for (;;) {
         stopping = sig_stop_requested();
         if (stopping && reading)
             return WAIT_STOP;
-        timeout = stopping ? server_drain_left_ms(srv) : idle > 0 ? idle : -1;
-        if (stopping && timeout == 0)
-            return WAIT_STOP;
+        timeout = stopping   ? server_drain_left_ms(srv)
+                  : idle > 0 ? (int)(idle_end - sig_now_ms())
+                             : -1;
+        if (timeout == 0 || (timeout < 0 && idle > 0))
+            return stopping ? WAIT_STOP : WAIT_IDLE;
         /* The stop pipe stays readable once written: watch it only until the stop. */
-        r = poll(p, stopping ? 1 : 2, timeout);
+        r = poll(p, stopping ? 1 : 2, server_wait_ms(timeout));
         if (r < 0 && errno != EINTR)
             return WAIT_ERROR;
         if (r > 0 && p[0].revents)
             return WAIT_READY;
-        if (r == 0)
-            return stopping ? WAIT_STOP : WAIT_IDLE;
     }
 }
 

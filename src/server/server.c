@@ -70,6 +70,11 @@ int server_drain_left_ms(const struct server *srv)
     return left > 0 ? (int)left : 0;
 }
 
+int server_wait_ms(int timeout_ms)
+{
+    return timeout_ms < 0 || timeout_ms > SERVER_MAX_WAIT_MS ? SERVER_MAX_WAIT_MS : timeout_ms;
+}
+
 int server_accept_error_is_transient(int err)
 {
     return err == EINTR || err == EAGAIN || err == EWOULDBLOCK || err == ECONNABORTED ||

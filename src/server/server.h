@@ -14,6 +14,12 @@
 #define SERVER_DRAIN_TIMEOUT_DEFAULT 5 /* seconds to finish echoes after SIGTERM */
 #define SERVER_MAX_PENDING_DEFAULT   (256 * 1024)
 #define SERVER_BUF_SIZE              (64 * 1024) /* one read buffer per thread */
+/*
+ * The longest any loop sleeps without looking around. Never forever: ThreadSanitizer defers a
+ * signal that lands as a thread enters a blocking call until that call returns (seen: an
+ * epoll server deaf to SIGTERM under TSan), and a bounded sleep costs nothing.
+ */
+#define SERVER_MAX_WAIT_MS 1000
 /* Descriptors kept back from --max-conns: listeners, pipes, epoll or io_uring, logs. */
 #define SERVER_FD_RESERVE 64
 
@@ -71,6 +77,9 @@ void server_log_stats(struct server *srv, const char *what);
 /* Returns the milliseconds left to drain after a stop, 0 when the drain time is over, -1
  * when no stop was asked. */
 int server_drain_left_ms(const struct server *srv);
+
+/* Returns timeout_ms (-1: none) bounded by SERVER_MAX_WAIT_MS. */
+int server_wait_ms(int timeout_ms);
 
 /* Is this accept() failure about the one connection (go on) rather than the server? */
 int server_accept_error_is_transient(int err);

@@ -16,23 +16,28 @@ static int quit_pipe[2] = {-1, -1};
 static void *run(void *arg)
 {
     struct server *srv = arg;
-    int interval = srv->cfg->stats_interval;
+    long long interval = (long long)srv->cfg->stats_interval * 1000;
+    long long next = sig_now_ms() + interval;
     char junk[64];
 
     for (;;) {
         struct pollfd p[2] = {{.fd = sig_stats_fd(), .events = POLLIN},
                               {.fd = quit_pipe[0], .events = POLLIN}};
-        int r = poll(p, 2, interval > 0 ? interval * 1000 : -1);
+        int left = interval > 0 ? (int)(next - sig_now_ms()) : -1;
+        int r = poll(p, 2, server_wait_ms(left < 0 && interval > 0 ? 0 : left));
 
         if (r < 0 && errno != EINTR)
             break;
         if (r > 0 && p[1].revents)
             break;
-        if (r > 0 && p[0].revents)
+        if (r > 0 && p[0].revents) {
             while (read(sig_stats_fd(), junk, sizeof(junk)) > 0)
                 ;
-        if (r >= 0)
             server_log_stats(srv, "stats");
+        } else if (interval > 0 && sig_now_ms() >= next) {
+            server_log_stats(srv, "stats");
+            next += interval;
+        }
     }
     return NULL;
 }
