@@ -4,6 +4,9 @@
  * costs a recv and a send and no epoll_ctl. The threads share one listener added with
  * EPOLLEXCLUSIVE, so a new connection wakes one loop, not all of them; unlike SO_REUSEPORT,
  * this keeps "port in use" an error when a second server is started on the same port.
+ * Measured against one SO_REUSEPORT listener per loop (2 loops, echo-bench pinned, median of
+ * 3 runs): msgs/s and server CPU per message equal within noise at 50 and 1000 connections,
+ * p99 at 50 connections 1.5 ms here against 4.0 ms (the port hash splits 50 unevenly).
  */
 #include <errno.h>
 #include <pthread.h>
