@@ -36,8 +36,9 @@ static void poke(int fd)
     errno = saved;
 }
 
-/* The self-pipe trick: a loop blocked in poll() wakes on the pipe, with no race between
- * checking the flag and going to sleep. clock_gettime() is async-signal-safe (signal-safety(7)). */
+/* Records the stop and wakes every loop through the pipe (the self-pipe trick: no race between
+ * checking the flag and going to sleep). Runs in the signal thread, or as a handler in a forked
+ * child: clock_gettime() is async-signal-safe (signal-safety(7)). */
 static void on_stop(int signo)
 {
     if (!stop_signal) {
