@@ -25,7 +25,7 @@ endif
 # Packages the build wants (liburing for the uring model), and what `make test` adds: the unit
 # test framework and peers for the interop tests.
 BUILD_DEPS = liburing-dev
-TEST_DEPS  = $(BUILD_DEPS) libcmocka-dev socat netcat-openbsd
+TEST_DEPS  = $(BUILD_DEPS) libcmocka-dev socat netcat-openbsd python3 iproute2 strace
 
 LIB_SRC    = src/net.c src/io.c src/service.c src/log.c src/sig.c src/num.c src/cli.c
 SERVER_SRC = src/server/main.c src/server/options.c src/server/model.c src/server/server.c \
@@ -41,7 +41,7 @@ SERVER_LIBS   = -luring
 endif
 endif
 CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
-             src/client/pipe.c src/client/hello.c
+             src/client/pipe.c src/client/hello.c src/client/reads.c
 BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pattern.c \
              src/bench/hist.c src/bench/sched.c src/bench/report.c src/bench/cpu.c
 UNIT_TESTS = test_net test_io test_service test_num test_server_options test_hist test_sched
@@ -49,11 +49,16 @@ INTEG_TESTS = test_cli test_bench test_echo_server test_echo_client test_concurr
 # Integration tests that run once per model.
 MODEL_TESTS = test_echo_server test_echo_client test_concurrency
 HARNESS_SRC = tests/integration/harness.c
+# The golden transcripts of classic/ and every console block of docs/GUIDE.md (run as root:
+# the guide runs each section in network namespaces of its own).
+DOC_TESTS   = tests/classic/run.sh tests/guide/run_guide.py
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB        = $(BUILD)/libtcpecho.a
 SERVER_LIB = $(BUILD)/libserver.a
 PROGRAMS   = $(BUILD)/echo-server $(BUILD)/echo-client $(BUILD)/echo-bench
+# The notes' four programs, corrected, one file each, for learners to read (classic/).
+CLASSIC    = $(addprefix $(BUILD)/classic/,hello_server hello_client echo_server echo_client)
 UNIT_BINS  = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 INTEG_BINS = $(addprefix $(BUILD)/tests/,$(INTEG_TESTS))
 ONCE_BINS  = $(addprefix $(BUILD)/tests/,$(filter-out $(MODEL_TESTS),$(INTEG_TESTS)))
@@ -63,7 +68,7 @@ export MODELS
 
 .PHONY: all run test check unit integration asan tsan bench bench-quick deps deps-build install uninstall clean format \
         format-check
-all: $(PROGRAMS)
+all: $(PROGRAMS) $(CLASSIC)
 
 # V=1 shows the whole command lines.
 Q = $(if $(V),,@)
@@ -88,6 +93,10 @@ $(BUILD)/echo-client: $(call obj,$(CLIENT_SRC)) $(LIB)
 
 $(BUILD)/echo-bench: $(call obj,$(BENCH_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) $^ -lm -o $@
+
+$(BUILD)/classic/%: classic/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
 
 $(BUILD)/tests/test_server_options: $(call obj,tests/unit/test_server_options.c) $(SERVER_LIB) $(LIB)
 	@mkdir -p $(dir $@)
@@ -121,8 +130,8 @@ deps:
 
 # The whole suite on one build: unit tests, then integration tests against the real binaries,
 # those about serving once per model (MODELS="epoll poll" to pick).
-check: $(PROGRAMS) $(UNIT_BINS) $(INTEG_BINS)
-	@sh tests/run.sh $(BUILD) $(UNIT_BINS) $(ONCE_BINS) -- $(MODEL_BINS)
+check: $(PROGRAMS) $(CLASSIC) $(UNIT_BINS) $(INTEG_BINS)
+	@sh tests/run.sh $(BUILD) $(UNIT_BINS) $(ONCE_BINS) $(DOC_TESTS) -- $(MODEL_BINS)
 
 unit: $(UNIT_BINS)
 	@sh tests/run.sh $(BUILD) $(UNIT_BINS)
@@ -158,7 +167,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/echo-server $(DESTDIR)$(BINDIR)/echo-client \
 		$(DESTDIR)$(BINDIR)/echo-bench
 
-FORMAT_FILES = $(shell find src tests -name '*.[ch]')
+FORMAT_FILES = $(shell find src tests classic -name '*.[ch]')
 format:
 	clang-format -i $(FORMAT_FILES)
 

@@ -63,6 +63,7 @@ ssize_t io_read_exact(int fd, void *buf, size_t len)
 void line_reader_init(struct line_reader *lr, int fd)
 {
     lr->fd = fd;
+    lr->on_read = NULL;
     lr->start = 0;
     lr->end = 0;
 }
@@ -80,6 +81,8 @@ static ssize_t fill(struct line_reader *lr)
     do
         r = read(lr->fd, lr->buf + lr->end, sizeof(lr->buf) - lr->end);
     while (r < 0 && errno == EINTR);
+    if (lr->on_read)
+        lr->on_read(r);
     if (r > 0)
         lr->end += (size_t)r;
     return r;

@@ -29,7 +29,8 @@ ssize_t io_read_exact(int fd, void *buf, size_t len);
  */
 struct line_reader {
     int fd;
-    size_t start, end; /* unread bytes are buf[start..end) */
+    void (*on_read)(ssize_t n); /* when set, told what every read() returned */
+    size_t start, end;          /* unread bytes are buf[start..end) */
     char buf[LINE_READER_SIZE];
 };
 

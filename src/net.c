@@ -130,15 +130,17 @@ static struct addrinfo *resolve(const char *host, uint16_t port, int passive, ch
 }
 
 /* Creates a close-on-exec TCP socket bound to ai and listening. Returns fd, or -1 (errno). */
-static int listen_one(const struct addrinfo *ai, int backlog)
+static int listen_one(const struct addrinfo *ai, int backlog, int flags)
 {
     int fd, on = 1, saved;
 
     fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0)
         return -1;
-    /* SO_REUSEADDR: a restarted server must not wait out TIME_WAIT (seed 003). */
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0 &&
+    /* SO_REUSEADDR: a restarted server must not wait out the TIME_WAIT of the connections it
+     * closed first (seed 003); without it bind() fails with EADDRINUSE for a minute. */
+    if ((!(flags & NET_REUSEADDR) ||
+         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0) &&
         bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0)
         return fd;
     saved = errno;
@@ -147,7 +149,7 @@ static int listen_one(const struct addrinfo *ai, int backlog)
     return -1;
 }
 
-int net_listen(const char *host, uint16_t port, int backlog, char *err)
+int net_listen(const char *host, uint16_t port, int backlog, int flags, char *err)
 {
     struct addrinfo *res, *ai;
     char addr[NET_ADDR_LEN];
@@ -157,7 +159,7 @@ int net_listen(const char *host, uint16_t port, int backlog, char *err)
     if (!res)
         return -1;
     for (ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = listen_one(ai, backlog);
+        fd = listen_one(ai, backlog, flags);
         if (fd < 0)
             seterr(err, "bind %s: %s", net_format(ai->ai_addr, addr), strerror(errno));
     }

@@ -29,12 +29,15 @@ char *net_format(const struct sockaddr *sa, char *buf);
 /* Writes the local (peer == 0) or remote address of fd into buf. Returns buf, or NULL. */
 char *net_fd_addr(int fd, int peer, char *buf);
 
+/* net_listen flags. */
+#define NET_REUSEADDR 1 /* SO_REUSEADDR: bind even while old connections sit in TIME_WAIT */
+
 /*
- * Resolves host (NULL: the wildcard addresses) and binds a listening TCP socket with SO_REUSEADDR
- * to the first address that accepts it. Returns the fd, or -1 with "bind 0.0.0.0:7000: reason" in
- * err.
+ * Resolves host (NULL: the wildcard addresses) and binds a listening TCP socket to the first
+ * address that accepts it, with SO_REUSEADDR when flags has NET_REUSEADDR. Returns the fd, or
+ * -1 with "bind 0.0.0.0:7000: reason" in err.
  */
-int net_listen(const char *host, uint16_t port, int backlog, char *err);
+int net_listen(const char *host, uint16_t port, int backlog, int flags, char *err);
 
 /*
  * Resolves host and connects to each address in turn until one answers, giving each at most

@@ -47,6 +47,14 @@ struct bench_counts {
     atomic_ullong connect_failures;
 };
 
+/* How the measured echoes were shared out among the connections that got connected: a fair
+ * server gives each about as much; an iterative one serves one and starves the rest. */
+struct bench_spread {
+    unsigned long long conns;    /* connections that got connected */
+    unsigned long long min, max; /* bytes echoed to one connection in the measured window */
+    unsigned long long starved;  /* connections that got no echo in the measured window */
+};
+
 /* The clock of a run: everything is measured against it. */
 struct bench_clock {
     uint64_t start_ns;   /* connecting begins */
@@ -61,8 +69,10 @@ struct bench_thread;
 int load_start(const struct bench_config *cfg, const struct bench_clock *clk,
                struct bench_thread **threads);
 
-/* Waits for the threads, merges their histograms into *h and counts into *c, frees them. */
-void load_finish(struct bench_thread *threads, int n, struct hist *h, struct bench_counts *c);
+/* Waits for the threads, merges their histograms into *h, counts into *c and per-connection
+ * shares into *spread, frees them. */
+void load_finish(struct bench_thread *threads, int n, struct hist *h, struct bench_counts *c,
+                 struct bench_spread *spread);
 
 /* Sums the live counters of the running threads into *c (for the progress line). */
 void load_peek(struct bench_thread *threads, int n, struct bench_counts *c);

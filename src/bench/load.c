@@ -39,6 +39,8 @@ struct bconn {
     struct sched sched; /* open loop: when the next messages are due */
     uint64_t *stamps;   /* per message in flight: sent (closed) or due (open) time */
     uint32_t mask;      /* stamps has mask + 1 entries */
+    int was_open;       /* it got connected at some point */
+    uint64_t measured;  /* bytes echoed back in the measured window */
 };
 
 struct bench_thread {
@@ -118,8 +120,10 @@ static void complete(struct bench_thread *t, struct bconn *c, size_t n)
     uint64_t size = t->cfg->size, done = c->recvd / size, now_done;
 
     c->recvd += n;
-    if (measuring(t))
+    if (measuring(t)) {
         count(&t->counts.bytes_in, n);
+        c->measured += n;
+    }
     if (t->cfg->bulk)
         return;
     for (now_done = c->recvd / size; done < now_done; done++) {
@@ -162,6 +166,7 @@ static void receive(struct bench_thread *t, struct bconn *c)
 static void established(struct bench_thread *t, struct bconn *c)
 {
     c->state = CONN_OPEN;
+    c->was_open = 1;
     count(&t->counts.connected, 1);
     if (t->cfg->bulk)
         c->due = UINT64_MAX;
@@ -400,15 +405,35 @@ void load_peek(struct bench_thread *threads, int n, struct bench_counts *c)
         add_counts(c, &threads[i].counts);
 }
 
-void load_finish(struct bench_thread *threads, int n, struct hist *h, struct bench_counts *c)
+/* Adds the bytes each connected connection of t got back while measuring to *s. */
+static void add_spread(const struct bench_thread *t, struct bench_spread *s)
+{
+    for (long i = 0; t->conns && i < t->n; i++) {
+        const struct bconn *c = &t->conns[i];
+
+        if (!c->was_open)
+            continue;
+        if (s->conns == 0 || c->measured < s->min)
+            s->min = c->measured;
+        if (c->measured > s->max)
+            s->max = c->measured;
+        s->starved += c->measured == 0;
+        s->conns++;
+    }
+}
+
+void load_finish(struct bench_thread *threads, int n, struct hist *h, struct bench_counts *c,
+                 struct bench_spread *spread)
 {
     hist_init(h);
     memset(c, 0, sizeof(*c));
+    memset(spread, 0, sizeof(*spread));
     for (int i = 0; i < n; i++) {
         if (threads[i].tid)
             pthread_join(threads[i].tid, NULL);
         hist_merge(h, &threads[i].hist);
         add_counts(c, &threads[i].counts);
+        add_spread(&threads[i], spread);
         thread_fini(&threads[i]);
     }
     free(threads);

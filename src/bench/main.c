@@ -93,7 +93,7 @@ static int measure(const struct bench_config *cfg, struct bench_result *r, struc
     clk.measure_ns = clk.start_ns + (uint64_t)(cfg->warmup * 1e9);
     clk.end_ns = clk.measure_ns + (uint64_t)(cfg->duration * 1e9);
     if (load_start(cfg, &clk, &threads) < 0) {
-        load_finish(threads, cfg->threads, h, &c);
+        load_finish(threads, cfg->threads, h, &c, &r->spread);
         return -1;
     }
     wait_until(clk.measure_ns, cfg, &clk, threads);
@@ -103,7 +103,7 @@ static int measure(const struct bench_config *cfg, struct bench_result *r, struc
     b1 = cpu_self_ns();
     if (r->have_server_cpu && cpu_process_ns(cfg->server_pid, &s1) < 0)
         r->have_server_cpu = 0;
-    load_finish(threads, cfg->threads, h, &c);
+    load_finish(threads, cfg->threads, h, &c, &r->spread);
     r->cfg = cfg;
     r->hist = h;
     r->seconds = cfg->duration;

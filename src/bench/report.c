@@ -48,6 +48,21 @@ static void text_cpu(FILE *f, const struct bench_result *r)
             r->bench_cpu_ns / r->seconds / 1e7);
 }
 
+/* Per connection: messages (bulk: MB) echoed in the window, fewest and most. */
+static void text_spread(FILE *f, const struct bench_result *r)
+{
+    const struct bench_spread *s = &r->spread;
+    double unit = r->cfg->bulk ? 1e6 : (double)r->cfg->size;
+
+    if (s->conns == 0)
+        return;
+    fprintf(f, "  per conn    min %.0f, max %.0f %s", (double)s->min / unit, (double)s->max / unit,
+            r->cfg->bulk ? "MB" : "msgs");
+    if (s->starved)
+        fprintf(f, "; %llu of %llu connections got no echo", s->starved, s->conns);
+    fputc('\n', f);
+}
+
 void report_text(FILE *f, const struct bench_result *r)
 {
     const struct bench_config *c = r->cfg;
@@ -75,6 +90,7 @@ void report_text(FILE *f, const struct bench_result *r)
             "  errors      %llu mismatched, %llu short, %llu reset, %llu failed to connect "
             "(%llu of %ld connected)\n",
             r->mismatches, r->short_echoes, r->resets, r->connect_failures, r->connected, c->conns);
+    text_spread(f, r);
     text_cpu(f, r);
 }
 
@@ -99,6 +115,8 @@ void report_json(FILE *f, const struct bench_result *r)
             "\"errors\":{\"mismatched\":%llu,\"short\":%llu,\"reset\":%llu,"
             "\"connect_failed\":%llu},\"connected\":%llu,",
             r->mismatches, r->short_echoes, r->resets, r->connect_failures, r->connected);
+    fprintf(f, "\"per_conn_bytes\":{\"min\":%llu,\"max\":%llu},\"starved\":%llu,", r->spread.min,
+            r->spread.max, r->spread.starved);
     if (r->have_server_cpu)
         fprintf(f, "\"server_cpu_us_per_msg\":%.3f,\"server_cpu_pct\":%.1f,",
                 per_unit_us(r, r->server_cpu_ns), r->server_cpu_ns / r->seconds / 1e7);

@@ -11,6 +11,7 @@ struct bench_result {
     const struct hist *hist;
     unsigned long long msgs, bytes_out, bytes_in, connected;
     unsigned long long mismatches, short_echoes, resets, connect_failures;
+    struct bench_spread spread;
     double seconds;       /* the measured window */
     int have_server_cpu;  /* --server-pid was given and readable */
     double server_cpu_ns; /* CPU the server used in the window */

@@ -3,6 +3,7 @@
 #define TCPECHO_CLIENT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../net.h"
 #include "../service.h"
@@ -13,8 +14,18 @@ struct client_config {
     char host[NET_HOST_LEN];
     uint16_t port;
     enum service_kind service;
-    int timeout; /* seconds to wait for the server; 0: forever */
+    int timeout;    /* seconds to wait for the server; 0: forever */
+    int show_reads; /* --show-reads: log the byte count of every read of the answer */
 };
+
+/* Turns --show-reads on or off (off at start). */
+void client_show_reads(int on);
+
+/* With --show-reads, logs that a read of the server's answer returned n (n < 0: nothing). */
+void client_note_read(ssize_t n);
+
+/* read() retried on EINTR, noted as above. Returns what read() returned. */
+ssize_t client_read(int fd, void *buf, size_t len);
 
 /*
  * The notes' client, for a terminal: prompt, send a line, print the server's answer once all

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../io.h"
 #include "../log.h"
 #include "client.h"
 
@@ -12,11 +11,12 @@
 int client_hello(int fd, const struct client_config *cfg)
 {
     char buf[GREETING_MAX + 1];
-    ssize_t n;
+    ssize_t n = 0, r = 0;
 
     /* The server closes after the greeting: read to end of file, not one read(). */
-    n = io_read_exact(fd, buf, GREETING_MAX);
-    if (n < 0) {
+    while (n < GREETING_MAX && (r = client_read(fd, buf + n, GREETING_MAX - (size_t)n)) > 0)
+        n += r;
+    if (r < 0) {
         if (errno == EAGAIN)
             log_error("read: no greeting within %d s", cfg->timeout);
         else

@@ -7,11 +7,9 @@
 #include "../cli.h"
 
 static const struct option long_options[] = {
-    {"service", required_argument, NULL, 's'},
-    {"timeout", required_argument, NULL, 't'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+    {"service", required_argument, NULL, 's'}, {"timeout", required_argument, NULL, 't'},
+    {"show-reads", no_argument, NULL, 'r'},    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
 };
 
 void client_usage(FILE *f)
@@ -30,6 +28,8 @@ void client_usage(FILE *f)
             "                      [echo]\n"
             "  -t, --timeout SECS  give up when the server does not connect or answer in\n"
             "                      time; 0 waits forever [%d]\n"
+            "  -r, --show-reads    on stderr, the byte count of every read() of the server's\n"
+            "                      answer: one write is not one read\n"
             "  -h, --help          show this help\n"
             "  -V, --version       show the version\n"
             "\n"
@@ -72,7 +72,7 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
     cfg->timeout = CLIENT_TIMEOUT_DEFAULT;
     optind = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+:s:t:hV", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:s:t:rhV", long_options, NULL)) != -1) {
         switch (opt) {
         case 'h':
             return CLIENT_HELP;
@@ -83,6 +83,9 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
                 break;
             snprintf(err, CLIENT_ERR_LEN, "unknown service '%.40s' (echo, line, hello)", optarg);
             return CLIENT_USAGE;
+        case 'r':
+            cfg->show_reads = 1;
+            break;
         case 't':
             if (cli_number("--timeout", optarg, 0, 86400, &v, err) < 0)
                 return CLIENT_USAGE;

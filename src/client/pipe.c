@@ -77,6 +77,7 @@ static int receive_some(struct pump *p)
 {
     ssize_t n = recv(p->fd, p->in, sizeof(p->in), MSG_DONTWAIT);
 
+    client_note_read(n);
     if (n == 0)
         return 1;
     if (n < 0) {

@@ -91,7 +91,8 @@ int main(int argc, char **argv)
         log_error("start: %s", strerror(errno));
         return 1;
     }
-    srv.listen_fd = net_listen(cfg.host, cfg.port, cfg.backlog, err);
+    srv.listen_fd =
+        net_listen(cfg.host, cfg.port, cfg.backlog, cfg.reuseaddr ? NET_REUSEADDR : 0, err);
     if (srv.listen_fd < 0) {
         log_error("%s", err);
         return 1;

@@ -20,6 +20,7 @@ enum {
     OPT_IDLE_TIMEOUT,
     OPT_MAX_PENDING,
     OPT_STATS,
+    OPT_NO_REUSEADDR,
 };
 
 static const struct option long_options[] = {
@@ -28,6 +29,7 @@ static const struct option long_options[] = {
     {"bind", required_argument, NULL, 'b'},
     {"port", required_argument, NULL, 'p'},
     {"backlog", required_argument, NULL, OPT_BACKLOG},
+    {"no-reuseaddr", no_argument, NULL, OPT_NO_REUSEADDR},
     {"max-line", required_argument, NULL, OPT_MAX_LINE},
     {"greeting", required_argument, NULL, OPT_GREETING},
     {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
@@ -60,6 +62,8 @@ void server_usage(FILE *f)
             "                         [0.0.0.0]\n"
             "  -p, --port PORT        port to listen on; 0 lets the kernel choose [%d]\n"
             "      --backlog N        listen queue length, 0-65535 [%d, SOMAXCONN]\n"
+            "      --no-reuseaddr     bind without SO_REUSEADDR: a restart then fails while\n"
+            "                         connections it closed wait in TIME_WAIT\n"
             "      --max-line BYTES   line: longest line; a longer one is answered with an\n"
             "                         error and the session closes [%d]\n"
             "      --greeting TEXT    hello: the greeting [%s]\n"
@@ -94,6 +98,7 @@ static void defaults(struct server_config *cfg)
     cfg->host = "0.0.0.0";
     cfg->port = SERVER_PORT_DEFAULT;
     cfg->backlog = SOMAXCONN;
+    cfg->reuseaddr = 1;
     cfg->drain_timeout = SERVER_DRAIN_TIMEOUT_DEFAULT;
     cfg->verbosity = LOG_NORMAL;
     cfg->max_pending = SERVER_MAX_PENDING_DEFAULT;
@@ -144,6 +149,9 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
         if (cli_number("--backlog", arg, 0, 65535, &v, err) < 0)
             return -1;
         cfg->backlog = (int)v;
+        return 0;
+    case OPT_NO_REUSEADDR:
+        cfg->reuseaddr = 0;
         return 0;
     case OPT_MAX_LINE:
         if (cli_number("--max-line", arg, 1, SERVICE_MAX_LINE_LIMIT, &v, err) < 0)

@@ -28,6 +28,7 @@ struct server_config {
     const char *host; /* address to bind */
     uint16_t port;
     int backlog;
+    int reuseaddr;      /* SO_REUSEADDR on the listener; cleared by --no-reuseaddr */
     int drain_timeout;  /* seconds */
     int idle_timeout;   /* seconds; 0: never */
     int stats_interval; /* seconds; 0: only on SIGUSR1 */

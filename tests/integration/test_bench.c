@@ -53,7 +53,8 @@ static double json_num(const char *json, const char *key)
     return atof(p + strlen(k));
 }
 
-/* One model: 2 s of 20 connections with depth 4, every byte checked, no error. */
+/* One model: 2 s of 20 connections with depth 4, every byte checked, no error. Every
+ * connection gets echoes, except from the iterative server, which serves only the first. */
 static void bench_model(struct server *s, const char *model)
 {
     const char *const args[] = {"-c", "20", "-d",  "4",      "-s", "100", "-t",
@@ -69,6 +70,14 @@ static void bench_model(struct server *s, const char *model)
     assert_true(json_num(r.out, "connected") == 20);
     assert_true(json_num(r.out, "mismatched") == 0);
     assert_true(json_num(r.out, "p50") > 0);
+    if (strcmp(model, "iterative") == 0) {
+        assert_true(json_num(r.out, "starved") == 19);
+        assert_true(json_num(r.out, "min") == 0);
+    } else {
+        assert_true(json_num(r.out, "starved") == 0);
+        assert_true(json_num(r.out, "min") > 0);
+    }
+    assert_true(json_num(r.out, "max") > 0);
     run_result_free(&r);
     assert_int_equal(server_stop(s), 0);
     server_release(s);

@@ -97,20 +97,82 @@ static void test_hello_client(void **state)
     run_result_free(&r);
 }
 
-/* Starts echo-client on a terminal against port; waits for its first prompt. */
-static pid_t start_interactive(int port, int *master, char *buf, size_t cap, size_t *len)
+/*
+ * --show-reads: one stderr line per read of the answer, numbered, with running totals that end
+ * at exactly the bytes sent, then the end of stream; stdout is still the exact echo.
+ */
+static void test_show_reads_pipe(void **state)
+{
+    const char *const opts[] = {"--show-reads", NULL};
+    struct server *s = *state;
+    size_t len = 1u << 20, sum = 0;
+    unsigned long long k = 0, num, n, all;
+    char *data = malloc(len), *line;
+    struct run_result r;
+    int used;
+
+    fill_random(data, len, 7);
+    assert_int_equal(server_start(s, NULL), 0);
+    run_client(opts, s->port, data, len, &r);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.out_len, len);
+    assert_memory_equal(r.out, data, len);
+    for (line = r.err; *line; line = strchr(line, '\n') + 1) {
+        assert_int_equal(sscanf(line, "echo-client: read #%llu: %llu bytes%n", &num, &n, &used), 2);
+        assert_int_equal(num, ++k);
+        sum += n;
+        if (n == 0) {
+            assert_string_equal(line + used, ", end of stream (1048576 in all)\n");
+            break;
+        }
+        assert_int_equal(sscanf(line + used, " (%llu in all)", &all), 1);
+        assert_int_equal(all, sum);
+    }
+    assert_int_equal(sum, len);
+    assert_string_equal(strchr(line, '\n') + 1, ""); /* the end of stream line is the last */
+    /* The client reads at most 64 KiB at a time: 1 MiB takes at least 16 reads and the end. */
+    assert_true(k >= 17);
+    run_result_free(&r);
+    free(data);
+}
+
+static void test_show_reads_hello(void **state)
+{
+    const char *const args[] = {"-s", "hello", NULL};
+    const char *const opts[] = {"-s", "hello", "-r", NULL};
+    struct server *s = *state;
+    struct run_result r;
+
+    assert_int_equal(server_start(s, args), 0);
+    run_client(opts, s->port, NULL, 0, &r);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "Message from server: Hello World!\n");
+    assert_string_equal(r.err, "echo-client: read #1: 13 bytes (13 in all)\n"
+                               "echo-client: read #2: 0 bytes, end of stream (13 in all)\n");
+    run_result_free(&r);
+}
+
+/* Starts echo-client OPT (NULL: none) on a terminal against port; waits for its first prompt. */
+static pid_t start_interactive_with(const char *opt, int port, int *master, char *buf, size_t cap,
+                                    size_t *len)
 {
     char portstr[16];
     pid_t pid;
 
     snprintf(portstr, sizeof(portstr), "%d", port);
     {
-        const char *const argv[] = {bin_path("echo-client"), "127.0.0.1", portstr, NULL};
-        pid = pty_spawn(argv, master);
+        const char *const with[] = {bin_path("echo-client"), opt, "127.0.0.1", portstr, NULL};
+        const char *const without[] = {bin_path("echo-client"), "127.0.0.1", portstr, NULL};
+        pid = pty_spawn(opt ? with : without, master);
     }
     assert_true(pid > 0);
     assert_true(pty_expect(*master, "Input message(Q to quit): ", buf, cap, len, HARNESS_WAIT_MS));
     return pid;
+}
+
+static pid_t start_interactive(int port, int *master, char *buf, size_t cap, size_t *len)
+{
+    return start_interactive_with(NULL, port, master, buf, cap, len);
 }
 
 /* The notes' session: prompt, echo printed whole, then a quit word ends it with status 0. */
@@ -158,6 +220,27 @@ static void test_interactive_exit(void **state)
 static void test_interactive_end_of_input(void **state)
 {
     interactive_quits_on(*state, "\x04"); /* ^D: end of input on a terminal */
+}
+
+/* The interactive client with --show-reads: the read's count comes before the echo. */
+static void test_show_reads_interactive(void **state)
+{
+    struct server *s = *state;
+    char buf[4096];
+    size_t len = 0;
+    int master;
+    pid_t pid;
+
+    assert_int_equal(server_start(s, NULL), 0);
+    pid = start_interactive_with("--show-reads", s->port, &master, buf, sizeof(buf), &len);
+    assert_int_equal(write(master, "hello there\n", 12), 12);
+    assert_true(pty_expect(master,
+                           "echo-client: read #1: 12 bytes (12 in all)\r\n"
+                           "Message from server: hello there\r\nInput message(Q to quit): ",
+                           buf, sizeof(buf), &len, HARNESS_WAIT_MS));
+    assert_int_equal(write(master, "q\n", 2), 2);
+    assert_int_equal(wait_exit(pid, HARNESS_WAIT_MS), 0);
+    close(master);
 }
 
 /* The server dies mid-session: the client says so and exits non-zero. */
@@ -357,6 +440,9 @@ int main(void)
         T(test_pipe_empty_input),
         T(test_pipe_line_service),
         T(test_hello_client),
+        T(test_show_reads_pipe),
+        T(test_show_reads_hello),
+        T(test_show_reads_interactive),
         T(test_interactive_q),
         T(test_interactive_upper_q),
         T(test_interactive_quit),

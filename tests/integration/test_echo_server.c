@@ -341,24 +341,70 @@ static void test_sigterm_drain_timeout_with_stuck_client(void **state)
     close(fd);
 }
 
+/* Runs "echo-server OPT -b 127.0.0.1 -p PORT" (opt NULL: none) and asserts it says the port is in
+ * use, in one line, and exits 1. */
+static void expect_port_in_use(int port, const char *opt)
+{
+    struct run_result r;
+    char portstr[16], expect[128];
+
+    const char *argv[8];
+    int n = 0;
+
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    argv[n++] = bin_path("echo-server");
+    if (opt)
+        argv[n++] = opt;
+    argv[n++] = "-b";
+    argv[n++] = "127.0.0.1";
+    argv[n++] = "-p";
+    argv[n++] = portstr;
+    argv[n] = NULL;
+    assert_int_equal(run_program(argv, NULL, 0, HARNESS_WAIT_MS, &r), 0);
+    snprintf(expect, sizeof(expect), "echo-server: bind 127.0.0.1:%d: Address already in use\n",
+             port);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.err, expect);
+    run_result_free(&r);
+}
+
 /* A second server on a port in use: a one-line error naming the address, exit 1. */
 static void test_port_in_use(void **state)
 {
     struct server *s = *state;
-    struct run_result r;
-    char port[16], expect[128];
 
     start(s, NULL);
+    expect_port_in_use(s->port, NULL);
+    stop_clean(s);
+}
+
+/*
+ * The notes' restart problem: the server closed first (line service, "quit"), so its end of
+ * the connection waits in TIME_WAIT on the port. Without SO_REUSEADDR a restart cannot bind;
+ * with it (the default) it can.
+ */
+static void test_restart_in_time_wait(void **state)
+{
+    struct server *s = *state;
+    char port[16], buf[64];
+    int fd;
+
+    start(s, (const char *const[]){"-s", "line", NULL});
     snprintf(port, sizeof(port), "%d", s->port);
-    {
-        const char *const argv[] = {bin_path("echo-server"), "-b", "127.0.0.1", "-p", port, NULL};
-        assert_int_equal(run_program(argv, NULL, 0, HARNESS_WAIT_MS, &r), 0);
-    }
-    snprintf(expect, sizeof(expect), "echo-server: bind 127.0.0.1:%d: Address already in use\n",
-             s->port);
-    assert_int_equal(r.status, 1);
-    assert_string_equal(r.err, expect);
-    run_result_free(&r);
+    fd = tcp_connect(s->port);
+    assert_true(fd >= 0);
+    assert_int_equal(send_all(fd, "quit\n", 5), 0);
+    assert_int_equal(recv_to_eof(fd, buf, sizeof(buf)), 0);
+    close(fd);
+    stop_clean(s);
+    server_release(s);
+    expect_port_in_use(atoi(port), "--no-reuseaddr");
+    start(s, (const char *const[]){"-p", port, NULL});
+    assert_int_equal(s->port, atoi(port));
+    fd = tcp_connect(s->port);
+    assert_true(fd >= 0);
+    expect_echo(fd, "back\n", "back\n");
+    close(fd);
     stop_clean(s);
 }
 
@@ -422,6 +468,7 @@ int main(void)
         T(test_sigint_stops_too),
         T(test_sigterm_drain_timeout_with_stuck_client),
         T(test_port_in_use),
+        T(test_restart_in_time_wait),
         T(test_nc_client),
         T(test_socat_client),
     };

@@ -404,7 +404,7 @@ static int write_to_closed_tcp(int fd, void *arg)
     (void)arg;
     if (sigpipe_default() < 0)
         return 10;
-    lfd = net_listen("127.0.0.1", 0, 4, err);
+    lfd = net_listen("127.0.0.1", 0, 4, NET_REUSEADDR, err);
     if (lfd < 0 || !net_fd_addr(lfd, 0, addr) || !(colon = strrchr(addr, ':')))
         return 11;
     cfd = net_connect("127.0.0.1", (uint16_t)atoi(colon + 1), 0, err);
@@ -504,6 +504,43 @@ static void test_read_exact_short_at_eof(void **state)
     assert_memory_equal(buf, "hello", 5);
     assert_int_equal(io_read_exact(p[0], buf, 10), 0);
     assert_int_equal(io_read_exact(p[0], buf, 0), 0);
+    close(p[0]);
+}
+
+static ssize_t reads_seen[8];
+static int nreads_seen;
+
+static void record_read(ssize_t n)
+{
+    if (nreads_seen < 8)
+        reads_seen[nreads_seen++] = n;
+}
+
+/* on_read is told what each read() returned, end of file included. */
+static void test_line_reader_on_read(void **state)
+{
+    struct line_reader lr;
+    const char *line;
+    size_t len;
+    int p[2];
+
+    (void)state;
+    assert_int_equal(pipe(p), 0);
+    line_reader_init(&lr, p[0]);
+    assert_null(lr.on_read);
+    lr.on_read = record_read;
+    nreads_seen = 0;
+    assert_int_equal(write(p[1], "hel\n", 4), 4);
+    assert_int_equal(line_reader_next(&lr, &line, &len), LINE_OK);
+    assert_int_equal(len, 4);
+    assert_int_equal(write(p[1], "lo", 2), 2);
+    close(p[1]);
+    assert_int_equal(line_reader_next(&lr, &line, &len), LINE_PARTIAL);
+    assert_int_equal(len, 2);
+    assert_int_equal(nreads_seen, 3);
+    assert_int_equal(reads_seen[0], 4);
+    assert_int_equal(reads_seen[1], 2);
+    assert_int_equal(reads_seen[2], 0);
     close(p[0]);
 }
 
@@ -913,6 +950,7 @@ int main(void)
         cmocka_unit_test(test_line_reader_error),
         cmocka_unit_test(test_line_reader_two_readers_interleaved),
         cmocka_unit_test(test_line_reader_two_readers_many_lines),
+        cmocka_unit_test(test_line_reader_on_read),
     };
 
     return cmocka_run_group_tests(tests, group_setup, NULL);

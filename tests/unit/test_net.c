@@ -228,7 +228,7 @@ static int listen_any(const char *host, uint16_t *port)
 {
     char err[NET_ERR_LEN] = "";
     char addr[NET_ADDR_LEN];
-    int fd = net_listen(host, 0, 16, err);
+    int fd = net_listen(host, 0, 16, NET_REUSEADDR, err);
 
     if (fd < 0)
         fail_msg("net_listen %s: %s", host, err);
@@ -303,6 +303,41 @@ static void test_listen_reuseaddr(void **state)
     close(lfd);
 }
 
+/*
+ * The server closes first, so its side of the connection waits in TIME_WAIT on the port. A
+ * new listener binds there only with SO_REUSEADDR (the notes' restart problem).
+ */
+static void test_listen_time_wait(void **state)
+{
+    char err[NET_ERR_LEN] = "";
+    char buf[4];
+    uint16_t port;
+    int lfd, cfd, afd, on = 1;
+    socklen_t len = sizeof(on);
+
+    (void)state;
+    lfd = listen_any("127.0.0.1", &port);
+    cfd = net_connect("127.0.0.1", port, 2000, err);
+    assert_true(cfd >= 0);
+    afd = accept(lfd, NULL, NULL);
+    assert_true(afd >= 0);
+    close(lfd);
+    close(afd);                                       /* the server's FIN goes first */
+    assert_int_equal(read(cfd, buf, sizeof(buf)), 0); /* the client sees it... */
+    close(cfd);                                       /* ...and answers: server side in TIME_WAIT */
+
+    lfd = net_listen("127.0.0.1", port, 16, 0, err);
+    assert_int_equal(lfd, -1);
+    assert_non_null(strstr(err, "Address already in use"));
+
+    lfd = net_listen("127.0.0.1", port, 16, NET_REUSEADDR, err);
+    if (lfd < 0)
+        fail_msg("net_listen with NET_REUSEADDR: %s", err);
+    assert_int_equal(getsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, &len), 0);
+    assert_int_not_equal(on, 0);
+    close(lfd);
+}
+
 static void test_listen_port_in_use(void **state)
 {
     char err[NET_ERR_LEN] = "";
@@ -312,7 +347,7 @@ static void test_listen_port_in_use(void **state)
 
     (void)state;
     lfd = listen_any("127.0.0.1", &port);
-    fd2 = net_listen("127.0.0.1", port, 16, err);
+    fd2 = net_listen("127.0.0.1", port, 16, NET_REUSEADDR, err);
     assert_int_equal(fd2, -1);
     snprintf(want, sizeof(want), "bind 127.0.0.1:%u: ", port);
     assert_int_equal(strncmp(err, want, strlen(want)), 0);
@@ -371,7 +406,7 @@ static void test_listen_unresolvable(void **state)
     const char *want = "resolve nosuch.invalid:";
 
     (void)state;
-    assert_int_equal(net_listen("nosuch.invalid", 0, 1, err), -1);
+    assert_int_equal(net_listen("nosuch.invalid", 0, 1, NET_REUSEADDR, err), -1);
     assert_int_equal(strncmp(err, want, strlen(want)), 0);
 }
 
@@ -496,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_fd_addr_not_socket),
         cmocka_unit_test(test_fd_addr_unconnected_peer),
         cmocka_unit_test(test_set_nonblock_nodelay),
+        cmocka_unit_test(test_listen_time_wait),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

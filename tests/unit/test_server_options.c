@@ -39,6 +39,7 @@ static void expect_defaults_except_port(const struct server_config *cfg)
 {
     assert_string_equal(cfg->host, "0.0.0.0");
     assert_int_equal(cfg->backlog, SOMAXCONN);
+    assert_int_equal(cfg->reuseaddr, 1);
     assert_int_equal(cfg->service.kind, SERVICE_ECHO);
     assert_string_equal(cfg->model, "epoll");
     assert_int_equal(cfg->service.max_line, 8192);
@@ -177,6 +178,20 @@ static void test_backlog(void **state)
     expect_usage(ARGC(neg), neg, "--backlog: -1 is out of range 0-65535");
     expect_usage(ARGC(big), big, "--backlog: 65536 is out of range 0-65535");
     expect_usage(ARGC(abc), abc, "--backlog: 'abc' is not a number");
+}
+
+static void test_no_reuseaddr(void **state)
+{
+    char *off[] = {"echo-server", "--no-reuseaddr", "-p", "9190", NULL};
+    char *arg[] = {"echo-server", "--no-reuseaddr=1", NULL};
+    struct server_config cfg;
+    char err[OPTIONS_ERR_LEN];
+
+    (void)state;
+    assert_int_equal(parse(ARGC(off), off, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(cfg.reuseaddr, 0);
+    assert_int_equal(cfg.port, 9190);
+    expect_usage(ARGC(arg), arg, "--no-reuseaddr");
 }
 
 static void test_service(void **state)
@@ -467,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_bind),
         cmocka_unit_test(test_bind_invalid),
         cmocka_unit_test(test_backlog),
+        cmocka_unit_test(test_no_reuseaddr),
         cmocka_unit_test(test_service),
         cmocka_unit_test(test_model),
         cmocka_unit_test(test_limits),
