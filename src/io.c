@@ -40,7 +40,7 @@ ssize_t io_write_all(int fd, const void *buf, size_t len)
     return (ssize_t)done;
 }
 
-ssize_t io_read_exact(int fd, void *buf, size_t len)
+ssize_t io_read_exact_seen(int fd, void *buf, size_t len, io_read_hook on_read)
 {
     char *p = buf;
     size_t done = 0;
@@ -48,16 +48,22 @@ ssize_t io_read_exact(int fd, void *buf, size_t len)
 
     while (done < len) {
         r = read(fd, p + done, len - done);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (on_read)
+            on_read(r);
+        if (r < 0)
             return -1;
-        }
         if (r == 0)
             break;
         done += (size_t)r;
     }
     return (ssize_t)done;
+}
+
+ssize_t io_read_exact(int fd, void *buf, size_t len)
+{
+    return io_read_exact_seen(fd, buf, len, NULL);
 }
 
 void line_reader_init(struct line_reader *lr, int fd)

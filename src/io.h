@@ -20,6 +20,14 @@ ssize_t io_write_all(int fd, const void *buf, size_t len);
  */
 ssize_t io_read_exact(int fd, void *buf, size_t len);
 
+/* Told what each read() returned (n < 0: failed, errno set): how echo-client --show-reads
+ * makes every read visible. */
+typedef void (*io_read_hook)(ssize_t n);
+
+/* io_read_exact(), calling on_read (when not NULL) after every read() but those cut short by
+ * EINTR. */
+ssize_t io_read_exact_seen(int fd, void *buf, size_t len, io_read_hook on_read);
+
 /* Size of a line reader's buffer: the longest line it returns whole. */
 #define LINE_READER_SIZE 8192
 
@@ -29,8 +37,8 @@ ssize_t io_read_exact(int fd, void *buf, size_t len);
  */
 struct line_reader {
     int fd;
-    void (*on_read)(ssize_t n); /* when set, told what every read() returned */
-    size_t start, end;          /* unread bytes are buf[start..end) */
+    io_read_hook on_read; /* when set, told what every read() returned */
+    size_t start, end;    /* unread bytes are buf[start..end) */
     char buf[LINE_READER_SIZE];
 };
 

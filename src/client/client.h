@@ -3,8 +3,8 @@
 #define TCPECHO_CLIENT_H
 
 #include <stdint.h>
-#include <sys/types.h>
 
+#include "../io.h"
 #include "../net.h"
 #include "../service.h"
 
@@ -18,14 +18,9 @@ struct client_config {
     int show_reads; /* --show-reads: log the byte count of every read of the answer */
 };
 
-/* Turns --show-reads on or off (off at start). */
-void client_show_reads(int on);
-
-/* With --show-reads, logs that a read of the server's answer returned n (n < 0: nothing). */
-void client_note_read(ssize_t n);
-
-/* read() retried on EINTR, noted as above. Returns what read() returned. */
-ssize_t client_read(int fd, void *buf, size_t len);
+/* What to call after each read of the server's answer: with --show-reads, a function that
+ * logs its byte count and the running total; otherwise NULL. */
+io_read_hook client_read_hook(const struct client_config *cfg);
 
 /*
  * The notes' client, for a terminal: prompt, send a line, print the server's answer once all

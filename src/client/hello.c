@@ -11,12 +11,11 @@
 int client_hello(int fd, const struct client_config *cfg)
 {
     char buf[GREETING_MAX + 1];
-    ssize_t n = 0, r = 0;
+    ssize_t n;
 
     /* The server closes after the greeting: read to end of file, not one read(). */
-    while (n < GREETING_MAX && (r = client_read(fd, buf + n, GREETING_MAX - (size_t)n)) > 0)
-        n += r;
-    if (r < 0) {
+    n = io_read_exact_seen(fd, buf, GREETING_MAX, client_read_hook(cfg));
+    if (n < 0) {
         if (errno == EAGAIN)
             log_error("read: no greeting within %d s", cfg->timeout);
         else

@@ -48,14 +48,11 @@ static ssize_t read_answer(int fd, struct line_reader *sock, const struct client
     ssize_t r;
 
     if (cfg->service == SERVICE_ECHO) {
-        for (n = 0; n < len; n += (size_t)r) {
-            r = client_read(fd, buf + n, len - n);
-            if (r <= 0) {
-                echo_failed(r, cfg);
-                return -1;
-            }
-        }
-        return (ssize_t)len;
+        r = io_read_exact_seen(fd, buf, len, client_read_hook(cfg));
+        if (r == (ssize_t)len)
+            return r;
+        echo_failed(r, cfg);
+        return -1;
     }
     if (line_reader_next(sock, &line, &n) != LINE_OK) {
         echo_failed(errno ? -1 : 0, cfg);
@@ -106,7 +103,7 @@ int client_interactive(int fd, const struct client_config *cfg)
      * struct, where the notes' read_line() kept one copy in statics. */
     line_reader_init(&in, STDIN_FILENO);
     line_reader_init(&sock, fd);
-    sock.on_read = client_note_read;
+    sock.on_read = client_read_hook(cfg);
     printf("Connected to %s:%u.\n", cfg->host, cfg->port);
     for (;;) {
         fputs(PROMPT, stdout);

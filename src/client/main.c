@@ -40,7 +40,6 @@ int main(int argc, char **argv)
     case CLIENT_RUN:
         break;
     }
-    client_show_reads(cfg.show_reads);
     /* A server that vanishes must give EPIPE, not kill us (seed 000's closing section). */
     signal(SIGPIPE, SIG_IGN);
     fd = net_connect(cfg.host, cfg.port, cfg.timeout * 1000, err);

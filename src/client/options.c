@@ -6,11 +6,17 @@
 
 #include "../cli.h"
 
+/* One option a line, as in echo-server's and echo-bench's tables. */
+/* clang-format off */
 static const struct option long_options[] = {
-    {"service", required_argument, NULL, 's'}, {"timeout", required_argument, NULL, 't'},
-    {"show-reads", no_argument, NULL, 'r'},    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+    {"service", required_argument, NULL, 's'},
+    {"timeout", required_argument, NULL, 't'},
+    {"show-reads", no_argument, NULL, 'r'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
+/* clang-format on */
 
 void client_usage(FILE *f)
 {

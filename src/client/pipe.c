@@ -23,6 +23,7 @@ struct pump {
     int shut;        /* shutdown(SHUT_WR) done */
     size_t off, len; /* unsent bytes are out[off..len) */
     unsigned long long sent, received;
+    io_read_hook on_read; /* --show-reads */
     char out[PIPE_BUF_SIZE];
     char in[PIPE_BUF_SIZE];
 };
@@ -77,7 +78,8 @@ static int receive_some(struct pump *p)
 {
     ssize_t n = recv(p->fd, p->in, sizeof(p->in), MSG_DONTWAIT);
 
-    client_note_read(n);
+    if (p->on_read)
+        p->on_read(n);
     if (n == 0)
         return 1;
     if (n < 0) {
@@ -143,7 +145,7 @@ int client_pipe(int fd, const struct client_config *cfg)
 {
     static struct pump p;
 
-    p = (struct pump){.fd = fd, .stdin_open = 1};
+    p = (struct pump){.fd = fd, .stdin_open = 1, .on_read = client_read_hook(cfg)};
     if (run(&p, cfg) < 0)
         return 1;
     if (p.stdin_open || p.off < p.len) {

@@ -3,23 +3,15 @@
  * that TCP keeps no message boundaries: one write() of the server may arrive in several reads,
  * and several writes in one (seed 004: "TCP에는 데이터의 경계가 존재하지 않기 때문에").
  */
-#include <errno.h>
-#include <unistd.h>
-
 #include "../log.h"
 #include "client.h"
 
-static int show;
+/* One connection per process: the count and the total run over all of it. */
 static unsigned long long calls, total;
 
-void client_show_reads(int on)
+static void note_read(ssize_t n)
 {
-    show = on;
-}
-
-void client_note_read(ssize_t n)
-{
-    if (!show || n < 0)
+    if (n < 0)
         return;
     calls++;
     total += (unsigned long long)n;
@@ -29,13 +21,7 @@ void client_note_read(ssize_t n)
         log_notice("read #%llu: %zd bytes (%llu in all)", calls, n, total);
 }
 
-ssize_t client_read(int fd, void *buf, size_t len)
+io_read_hook client_read_hook(const struct client_config *cfg)
 {
-    ssize_t n;
-
-    do
-        n = read(fd, buf, len);
-    while (n < 0 && errno == EINTR);
-    client_note_read(n);
-    return n;
+    return cfg->show_reads ? note_read : NULL;
 }

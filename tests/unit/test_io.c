@@ -544,6 +544,24 @@ static void test_line_reader_on_read(void **state)
     close(p[0]);
 }
 
+/* io_read_exact_seen() tells on_read of each read(), the short one at end of file too. */
+static void test_read_exact_seen(void **state)
+{
+    char buf[16];
+    int p[2];
+
+    (void)state;
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(write(p[1], "hello", 5), 5);
+    close(p[1]);
+    nreads_seen = 0;
+    assert_int_equal(io_read_exact_seen(p[0], buf, 10, record_read), 5);
+    assert_int_equal(nreads_seen, 2);
+    assert_int_equal(reads_seen[0], 5);
+    assert_int_equal(reads_seen[1], 0);
+    close(p[0]);
+}
+
 static void test_read_exact_bad_fd(void **state)
 {
     int p[2];
@@ -951,6 +969,7 @@ int main(void)
         cmocka_unit_test(test_line_reader_two_readers_interleaved),
         cmocka_unit_test(test_line_reader_two_readers_many_lines),
         cmocka_unit_test(test_line_reader_on_read),
+        cmocka_unit_test(test_read_exact_seen),
     };
 
     return cmocka_run_group_tests(tests, group_setup, NULL);
