@@ -1,4 +1,4 @@
-/* log: one-line messages on stderr, "prog: text", filtered by verbosity. */
+/* log: one-line messages on stderr, "prog: text", filtered by verbosity; or to syslog. */
 #ifndef TCPECHO_LOG_H
 #define TCPECHO_LOG_H
 
@@ -6,6 +6,10 @@ enum log_level { LOG_QUIET = 0, LOG_NORMAL = 1, LOG_VERBOSE = 2 };
 
 /* Sets the program name that starts every line and the level below which lines are shown. */
 void log_init(const char *prog, enum log_level level);
+
+/* Sends every later line to syslog(3) (facility daemon) instead of stderr: for a server whose
+ * stderr is its client's socket (inetd). */
+void log_to_syslog(void);
 
 /* Returns the program name given to log_init(). */
 const char *log_prog(void);

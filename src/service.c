@@ -1,8 +1,12 @@
 /* service: the echo, line and hello sessions, as pure functions of the bytes they are fed. */
 #include "service.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "net.h"
+#include "proxy.h"
 
 static const char newline[] = "\n";
 static const char too_long[] = "error: line too long\n";
@@ -36,6 +40,7 @@ void session_init(struct session *s, const struct service_config *cfg)
     s->partial = NULL;
     s->partial_len = 0;
     s->done = 0;
+    s->want_proxy = cfg->proxy;
 }
 
 void session_fini(struct session *s)
@@ -50,6 +55,7 @@ static void reply_reset(struct service_reply *r)
     r->iovcnt = 0;
     r->close = 0;
     r->note = NULL;
+    r->log[0] = '\0';
 }
 
 static void reply_add(struct service_reply *r, const void *p, size_t n)
@@ -69,14 +75,102 @@ static void finish(struct session *s, struct service_reply *r, const char *note)
     r->note = note;
 }
 
-void service_on_open(struct session *s, struct service_reply *r)
+static void greet(struct session *s, struct service_reply *r)
 {
-    reply_reset(r);
-    if (s->cfg->kind != SERVICE_HELLO)
-        return;
     reply_add(r, s->cfg->greeting, strlen(s->cfg->greeting));
     reply_add(r, newline, 1);
     finish(s, r, NULL);
+}
+
+void service_on_open(struct session *s, struct service_reply *r)
+{
+    reply_reset(r);
+    /* Behind a proxy, hello greets once the header has said who is there. */
+    if (s->cfg->kind == SERVICE_HELLO && !s->want_proxy)
+        greet(s, r);
+}
+
+/* The header arrived: say who the client is, and start the service. */
+static void proxy_accept(struct session *s, const struct proxy_header *h, struct service_reply *r)
+{
+    char src[NET_ADDR_LEN], dst[NET_ADDR_LEN];
+
+    s->want_proxy = 0;
+    free(s->partial);
+    s->partial = NULL;
+    s->partial_len = 0;
+    if (h->local)
+        snprintf(r->log, sizeof(r->log), "gave no address (PROXY v%d %s)", h->version,
+                 h->version == 1 ? "UNKNOWN" : "LOCAL: the proxy's own check");
+    else
+        snprintf(r->log, sizeof(r->log), "is %.64s (PROXY v%d, to %.64s)",
+                 net_format((const struct sockaddr *)&h->src, src), h->version,
+                 net_format((const struct sockaddr *)&h->dst, dst));
+    if (s->cfg->kind == SERVICE_HELLO)
+        greet(s, r);
+}
+
+/* A bad or missing header: log why with the first bytes (escaped), close without a word. */
+static void proxy_reject(struct session *s, const char *why, const char *p, size_t n,
+                         struct service_reply *r)
+{
+    static const char hex[] = "0123456789abcdef";
+    char seen[4 * 16 + 1];
+    size_t k = 0;
+
+    for (size_t i = 0; i < n && i < 16; i++) {
+        unsigned char c = (unsigned char)p[i];
+
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            seen[k++] = (char)c;
+        } else {
+            seen[k++] = '\\';
+            seen[k++] = 'x';
+            seen[k++] = hex[c >> 4];
+            seen[k++] = hex[c & 15];
+        }
+    }
+    seen[k] = '\0';
+    snprintf(r->log, sizeof(r->log), "sent a bad PROXY header: %s (first bytes \"%s\"%s)", why,
+             seen, n > 16 ? "..." : "");
+    finish(s, r, "bad PROXY header");
+}
+
+/*
+ * Reads the PROXY header in front of the client's bytes. Returns how many of in it used: the
+ * rest is the client's. A header split across reads is kept in s->partial until whole.
+ */
+static size_t proxy_on_data(struct session *s, const char *in, size_t len, struct service_reply *r)
+{
+    struct proxy_header h;
+    const char *why = "not a PROXY header", *p = in;
+    size_t kept = s->partial_len, take = len;
+    long n;
+
+    if (kept > 0) {
+        take = len < PROXY_MAX - kept ? len : PROXY_MAX - kept;
+        memcpy(s->partial + kept, in, take);
+        p = s->partial;
+    }
+    n = proxy_parse(p, kept + take, &h, &why);
+    if (n > (long)kept) {
+        proxy_accept(s, &h, r);
+        return (size_t)n - kept;
+    }
+    if (n != 0 || kept + take >= PROXY_MAX) {
+        proxy_reject(s, n != 0 ? why : "longer than the longest header", p, kept + take, r);
+        return len;
+    }
+    if (!s->partial) {
+        s->partial = malloc(PROXY_MAX);
+        if (!s->partial) {
+            finish(s, r, "out of memory");
+            return len;
+        }
+        memcpy(s->partial, in, take);
+    }
+    s->partial_len = kept + take;
+    return take;
 }
 
 /* Is the line head+tail (a partial line kept from earlier reads, then new bytes) a command
@@ -172,6 +266,8 @@ size_t service_on_data(struct session *s, const char *in, size_t len, struct ser
     reply_reset(r);
     if (s->done)
         return len;
+    if (s->want_proxy)
+        return proxy_on_data(s, in, len, r);
     switch (s->cfg->kind) {
     case SERVICE_ECHO:
         reply_add(r, in, len);
@@ -189,6 +285,10 @@ void service_on_eof(struct session *s, struct service_reply *r)
     reply_reset(r);
     if (s->done)
         return;
+    if (s->want_proxy) {
+        finish(s, r, s->partial_len > 0 ? "PROXY header cut short" : "no PROXY header");
+        return;
+    }
     /* A last line with no newline is still a line: echo it rather than lose it. */
     if (s->cfg->kind == SERVICE_LINE && s->partial_len > 0)
         line_complete(s, "", 0, r);

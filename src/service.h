@@ -15,12 +15,15 @@ enum service_kind { SERVICE_ECHO, SERVICE_LINE, SERVICE_HELLO };
 #define SERVICE_GREETING_DEFAULT "Hello World!"
 /* Segments one reply may hold: enough for a few lines of the line service per call. */
 #define SERVICE_IOV_MAX 16
+/* Room for one log line about the session (the client address a PROXY header gave). */
+#define SERVICE_LOG_LEN 200
 
 /* What the server was told to serve; shared read-only by all sessions. */
 struct service_config {
     enum service_kind kind;
     size_t max_line;      /* line: longest line accepted, terminator excluded */
     const char *greeting; /* hello: the text sent before closing */
+    int proxy;            /* a PROXY protocol header comes first (--proxy-protocol) */
 };
 
 /*
@@ -33,15 +36,21 @@ struct service_reply {
     int iovcnt;
     int close;
     const char *note; /* why the session ended, for the log ("client sent quit"); or NULL */
+    /* Something the server should log about this client now ("is 203.0.113.7:5555 (PROXY
+     * v2, to 192.0.2.1:7)"), or "". */
+    char log[SERVICE_LOG_LEN];
 };
 
 /* Per-connection state. An echo or hello session holds no memory; a line session holds a
- * buffer only while a line is split across reads. */
+ * buffer only while a line is split across reads, and so does a PROXY header. */
 struct session {
     const struct service_config *cfg;
-    char *partial; /* line: start of a line whose end has not arrived (max_line + 1 bytes) */
+    /* line: start of a line whose end has not arrived (max_line + 1 bytes); before that,
+     * the start of a PROXY header split across reads (PROXY_MAX bytes). */
+    char *partial;
     size_t partial_len;
-    int done; /* the session has asked to close: further input is ignored */
+    int done;       /* the session has asked to close: further input is ignored */
+    int want_proxy; /* the PROXY header has not been read yet */
 };
 
 /* Returns the service named name ("echo", "line", "hello"), or -1. */

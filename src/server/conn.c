@@ -131,6 +131,7 @@ static int feed(struct conn *c, const char *p, size_t n)
 
     while (n > 0 && !c->closing) {
         used = service_on_data(&c->session, p, n, &r);
+        server_client_log(c->id, &r);
         if (write_reply(c, &r) < 0)
             return -1;
         p += used;

@@ -10,8 +10,11 @@
 #include "../log.h"
 #include "../net.h"
 #include "../sig.h"
+#include "activate.h"
+#include "inetd.h"
 #include "model.h"
 #include "options.h"
+#include "privdrop.h"
 #include "stats.h"
 
 /*
@@ -34,6 +37,21 @@ static long descriptor_budget(void)
         rl.rlim_cur = 10000000;
     return rl.rlim_cur > 2 * SERVER_FD_RESERVE ? (long)rl.rlim_cur - SERVER_FD_RESERVE
                                                : (long)rl.rlim_cur / 2;
+}
+
+/* Takes the listener systemd passed, or binds one. Returns it, or -1 after logging why not. */
+static int listener(const struct server_config *cfg, int *activated)
+{
+    char err[NET_ERR_LEN];
+    int fd = activate_listener(err, sizeof(err));
+
+    *activated = fd >= 0;
+    if (fd == -1)
+        fd =
+            net_listen(cfg->host, cfg->port, cfg->backlog, cfg->reuseaddr ? NET_REUSEADDR : 0, err);
+    if (fd < 0)
+        log_error("%s", err);
+    return fd < 0 ? -1 : fd;
 }
 
 /* Handles what the command line asked for other than serving. Returns an exit status, or -1
@@ -66,13 +84,15 @@ int main(int argc, char **argv)
     const struct model *model;
     char err[NET_ERR_LEN], addr[NET_ADDR_LEN];
     long budget;
-    int r;
+    int r, activated;
 
     log_init("echo-server", LOG_NORMAL);
     r = parse(argc, argv, &cfg);
     if (r >= 0)
         return r;
     log_init("echo-server", cfg.verbosity);
+    if (cfg.inetd)
+        return inetd_run(&srv);
     model = model_find(cfg.model);
     if (!model) {
         log_error("model '%s' was not built into this echo-server (for uring: install "
@@ -91,15 +111,17 @@ int main(int argc, char **argv)
         log_error("start: %s", strerror(errno));
         return 1;
     }
-    srv.listen_fd =
-        net_listen(cfg.host, cfg.port, cfg.backlog, cfg.reuseaddr ? NET_REUSEADDR : 0, err);
-    if (srv.listen_fd < 0) {
+    srv.listen_fd = listener(&cfg, &activated);
+    if (srv.listen_fd < 0)
+        return 1;
+    if ((cfg.user || cfg.group) && privdrop(cfg.user, cfg.group, err, sizeof(err)) < 0) {
         log_error("%s", err);
         return 1;
     }
     net_set_nonblock(srv.listen_fd, 1);
-    log_notice("listening on %s (service %s, model %s)", net_fd_addr(srv.listen_fd, 0, addr),
-               service_name(cfg.service.kind), model->name);
+    log_notice("listening on %s (service %s, model %s%s%s)", net_fd_addr(srv.listen_fd, 0, addr),
+               service_name(cfg.service.kind), model->name,
+               cfg.service.proxy ? ", PROXY protocol" : "", activated ? ", from systemd" : "");
     log_debug("max connections %ld, max pending %zu bytes, idle timeout %d s", srv.max_conns,
               cfg.max_pending, cfg.idle_timeout);
     if (stats_start(&srv) < 0)

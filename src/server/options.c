@@ -21,6 +21,8 @@ enum {
     OPT_MAX_PENDING,
     OPT_STATS,
     OPT_NO_REUSEADDR,
+    OPT_INETD,
+    OPT_PROXY_PROTOCOL,
 };
 
 static const struct option long_options[] = {
@@ -38,6 +40,10 @@ static const struct option long_options[] = {
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"max-pending", required_argument, NULL, OPT_MAX_PENDING},
     {"stats", required_argument, NULL, OPT_STATS},
+    {"inetd", no_argument, NULL, OPT_INETD},
+    {"proxy-protocol", no_argument, NULL, OPT_PROXY_PROTOCOL},
+    {"user", required_argument, NULL, 'u'},
+    {"group", required_argument, NULL, 'g'},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -75,6 +81,17 @@ void server_usage(FILE *f)
             "      --max-pending B    unsent echo per client before reading from it pauses\n"
             "                         (backpressure) [%d]\n"
             "      --stats S          log counters every S seconds; 0: only on SIGUSR1 [0]\n"
+            "      --inetd            serve one connection on standard input (the socket that\n"
+            "                         inetd, xinetd or systemd with Accept=yes hands over),\n"
+            "                         then exit; logs go to syslog when standard error is a\n"
+            "                         socket too\n"
+            "      --proxy-protocol   expect a PROXY protocol header (v1 or v2, as HAProxy's\n"
+            "                         send-proxy and send-proxy-v2 send) before the client's\n"
+            "                         bytes; log the client address it carries; close a\n"
+            "                         connection whose header is missing or malformed\n"
+            "  -u, --user NAME        after binding, switch to this user (and its groups);\n"
+            "                         needs root\n"
+            "  -g, --group NAME       after binding, switch to this group [the user's]\n"
             "  -q, --quiet            log only errors and the listening line\n"
             "  -v, --verbose          log more\n"
             "  -h, --help             show this help\n"
@@ -88,7 +105,9 @@ void server_usage(FILE *f)
         fprintf(f, "  %-12s %s\n", (*m)->name, (*m)->summary);
     fprintf(f, "\nOnce bound, it prints 'listening on ADDRESS:PORT' on stderr.\n"
                "SIGINT or SIGTERM stops it: it stops accepting, finishes echoes, exits 0.\n"
-               "SIGUSR1 logs the counters.\n");
+               "SIGUSR1 logs the counters.\n"
+               "Under systemd socket activation (LISTEN_PID, LISTEN_FDS) it serves the socket\n"
+               "passed as descriptor 3 instead of binding.\n");
 }
 
 static void defaults(struct server_config *cfg)
@@ -194,6 +213,18 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
             return 0;
         snprintf(err, OPTIONS_ERR_LEN, "--greeting: longer than %d bytes", GREETING_MAX);
         return -1;
+    case OPT_INETD:
+        cfg->inetd = 1;
+        return 0;
+    case OPT_PROXY_PROTOCOL:
+        cfg->service.proxy = 1;
+        return 0;
+    case 'u':
+        cfg->user = arg;
+        return 0;
+    case 'g':
+        cfg->group = arg;
+        return 0;
     case 'q':
         cfg->verbosity = LOG_QUIET;
         return 0;
@@ -214,7 +245,7 @@ enum options_result server_options_parse(int argc, char **argv, struct server_co
     defaults(cfg);
     optind = 0; /* GNU: start afresh, so that a second parse (tests, fuzzing) works */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+:s:m:b:p:t:qvhV", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:s:m:b:p:t:u:g:qvhV", long_options, NULL)) != -1) {
         if (opt == 'h')
             return OPTIONS_HELP;
         if (opt == 'V')

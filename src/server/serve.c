@@ -100,6 +100,7 @@ static int feed(struct server *srv, struct client *c, struct session *s, const c
 
     while (n > 0) {
         used = service_on_data(s, p, n, &r);
+        server_client_log(c->id, &r);
         if (send_reply(srv, c, &r) < 0)
             return -1;
         if (r.close) {
@@ -153,7 +154,8 @@ static void run_session(struct server *srv, struct client *c, struct session *s,
         }
         if (n == 0) {
             service_on_eof(s, &r);
-            send_reply(srv, c, &r);
+            if (send_reply(srv, c, &r) == 0)
+                c->note = r.note;
             return;
         }
         if (feed(srv, c, s, buf, (size_t)n) < 0 || w != WAIT_READY)

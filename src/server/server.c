@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "../net.h"
@@ -34,11 +35,19 @@ unsigned long long server_client_open(struct server *srv, int fd)
     unsigned long long id = atomic_fetch_add(&srv->stats->clients, 1) + 1;
 
     if (srv->cfg->verbosity >= LOG_NORMAL) {
-        if (!net_fd_addr(fd, 1, addr))
-            addr[0] = '?', addr[1] = '\0';
-        log_info("connected client %llu from %s", id, addr);
+        /* A client that reset at once (a load balancer's health check) has no peer left. */
+        if (net_fd_addr(fd, 1, addr))
+            log_info("connected client %llu from %s", id, addr);
+        else
+            log_info("connected client %llu, already gone: %s", id, strerror(errno));
     }
     return id;
+}
+
+void server_client_log(unsigned long long id, const struct service_reply *reply)
+{
+    if (reply->log[0])
+        log_info("client %llu %s", id, reply->log);
 }
 
 void server_client_close(struct server *srv, unsigned long long id, unsigned long long in,

@@ -36,6 +36,9 @@ struct server_config {
     long max_conns;     /* 0: from the descriptor limit */
     size_t max_pending; /* bytes of unsent echo per connection before reading pauses */
     enum log_level verbosity;
+    int inetd;         /* serve the one connection on standard input, then exit */
+    const char *user;  /* switch to this user after binding; or NULL */
+    const char *group; /* and to this group (NULL: the user's) */
     struct service_config service;
 };
 
@@ -66,6 +69,10 @@ int server_admit(struct server *srv);
 
 /* Logs a new admitted connection on fd and counts it. Returns the client's number (1, 2...). */
 unsigned long long server_client_open(struct server *srv, int fd);
+
+/* Logs what the session had to say about client id (reply->log), if anything: the address a
+ * PROXY header gave, or why the header was refused. */
+void server_client_log(unsigned long long id, const struct service_reply *reply);
 
 /* Logs the end of client id with its byte counts, adds them to the totals and frees its
  * slot. note says why the session ended early ("client said quit"), or is NULL. */

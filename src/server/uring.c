@@ -329,6 +329,7 @@ static void feed(struct loop *l, struct uconn *c, int bid, size_t n)
 
     while (n > 0 && !c->closing && !c->dead) {
         used = service_on_data(&c->session, p, n, &r);
+        server_client_log(c->id, &r);
         if (used == n && can_hold(l, c, &r, bid)) {
             c->hold[c->nhold] = r.iov[0];
             c->hold_bid[c->nhold++] = (unsigned short)bid;

@@ -46,6 +46,10 @@ static void expect_defaults_except_port(const struct server_config *cfg)
     assert_string_equal(cfg->service.greeting, "Hello World!");
     assert_int_equal(cfg->drain_timeout, SERVER_DRAIN_TIMEOUT_DEFAULT);
     assert_int_equal(cfg->verbosity, LOG_NORMAL);
+    assert_int_equal(cfg->inetd, 0);
+    assert_int_equal(cfg->service.proxy, 0);
+    assert_null(cfg->user);
+    assert_null(cfg->group);
 }
 
 static void test_defaults(void **state)
@@ -192,6 +196,28 @@ static void test_no_reuseaddr(void **state)
     assert_int_equal(cfg.reuseaddr, 0);
     assert_int_equal(cfg.port, 9190);
     expect_usage(ARGC(arg), arg, "--no-reuseaddr");
+}
+
+/* The deployment options: inetd mode, PROXY headers, the user and group to become. */
+static void test_deploy_options(void **state)
+{
+    char *all[] = {"echo-server", "--inetd", "--proxy-protocol", "-u",
+                   "nobody",      "--group", "nogroup",          NULL};
+    char *user[] = {"echo-server", "--user", NULL};
+    char *group[] = {"echo-server", "-g", NULL};
+    char *inetd[] = {"echo-server", "--inetd=yes", NULL};
+    struct server_config cfg;
+    char err[OPTIONS_ERR_LEN];
+
+    (void)state;
+    assert_int_equal(parse(ARGC(all), all, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(cfg.inetd, 1);
+    assert_int_equal(cfg.service.proxy, 1);
+    assert_string_equal(cfg.user, "nobody");
+    assert_string_equal(cfg.group, "nogroup");
+    expect_usage(ARGC(user), user, "option '--user' needs a value");
+    expect_usage(ARGC(group), group, "option '-g' needs a value");
+    expect_usage(ARGC(inetd), inetd, "--inetd");
 }
 
 static void test_service(void **state)
@@ -483,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_bind_invalid),
         cmocka_unit_test(test_backlog),
         cmocka_unit_test(test_no_reuseaddr),
+        cmocka_unit_test(test_deploy_options),
         cmocka_unit_test(test_service),
         cmocka_unit_test(test_model),
         cmocka_unit_test(test_limits),

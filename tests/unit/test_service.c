@@ -20,6 +20,7 @@ struct out {
     int close;        /* some reply asked to close */
     const char *note; /* the note of the reply that closed */
     int calls;        /* service_on_data() calls made */
+    char log[1024];   /* the log lines the replies asked for, one per line */
 };
 
 static void out_reset(struct out *o)
@@ -28,6 +29,7 @@ static void out_reset(struct out *o)
     o->close = 0;
     o->note = NULL;
     o->calls = 0;
+    o->log[0] = '\0';
 }
 
 /* Appends a reply's segments to o. */
@@ -39,6 +41,11 @@ static void collect(struct out *o, const struct service_reply *r)
         assert_true(o->len + r->iov[i].iov_len <= OUT_MAX);
         memcpy(o->buf + o->len, r->iov[i].iov_base, r->iov[i].iov_len);
         o->len += r->iov[i].iov_len;
+    }
+    if (r->log[0]) {
+        assert_true(strlen(o->log) + strlen(r->log) + 2 <= sizeof(o->log));
+        strcat(o->log, r->log);
+        strcat(o->log, "\n");
     }
     if (r->close) {
         assert_false(o->close); /* a session closes once */
@@ -87,13 +94,13 @@ static void expect_out(const struct out *o, const char *want, int want_close)
 }
 
 static const struct service_config echo_cfg = {SERVICE_ECHO, SERVICE_MAX_LINE_DEFAULT,
-                                               SERVICE_GREETING_DEFAULT};
+                                               SERVICE_GREETING_DEFAULT, 0};
 static const struct service_config line_cfg = {SERVICE_LINE, SERVICE_MAX_LINE_DEFAULT,
-                                               SERVICE_GREETING_DEFAULT};
+                                               SERVICE_GREETING_DEFAULT, 0};
 static const struct service_config hello_cfg = {SERVICE_HELLO, SERVICE_MAX_LINE_DEFAULT,
-                                                SERVICE_GREETING_DEFAULT};
+                                                SERVICE_GREETING_DEFAULT, 0};
 /* A small limit so that limit tests stay readable. */
-static const struct service_config line10_cfg = {SERVICE_LINE, 10, SERVICE_GREETING_DEFAULT};
+static const struct service_config line10_cfg = {SERVICE_LINE, 10, SERVICE_GREETING_DEFAULT, 0};
 
 /* Runs one line session on in (as one chunk), then EOF if at_eof; checks the output. */
 static void line_case(const struct service_config *cfg, const char *in, const char *want,
@@ -619,8 +626,8 @@ static void test_hello_default(void **state)
 
 static void test_hello_custom(void **state)
 {
-    static const struct service_config custom = {SERVICE_HELLO, 10, "Welcome to tcpecho"};
-    static const struct service_config empty = {SERVICE_HELLO, 10, ""};
+    static const struct service_config custom = {SERVICE_HELLO, 10, "Welcome to tcpecho", 0};
+    static const struct service_config empty = {SERVICE_HELLO, 10, "", 0};
     struct service_reply r;
     struct session s;
     struct out o;
@@ -681,6 +688,162 @@ static void test_service_names(void **state)
     assert_int_equal(k, SERVICE_HELLO);
 }
 
+/* ---- PROXY protocol in front of a service ---- */
+
+static const struct service_config echo_proxy_cfg = {SERVICE_ECHO, SERVICE_MAX_LINE_DEFAULT,
+                                                     SERVICE_GREETING_DEFAULT, 1};
+static const struct service_config line_proxy_cfg = {SERVICE_LINE, SERVICE_MAX_LINE_DEFAULT,
+                                                     SERVICE_GREETING_DEFAULT, 1};
+static const struct service_config hello_proxy_cfg = {SERVICE_HELLO, SERVICE_MAX_LINE_DEFAULT,
+                                                      SERVICE_GREETING_DEFAULT, 1};
+
+static const char v1_header[] = "PROXY TCP4 203.0.113.7 192.0.2.1 5555 7\r\n";
+static const char v1_said[] = "is 203.0.113.7:5555 (PROXY v1, to 192.0.2.1:7)\n";
+
+/* The v2 signature, PROXY over TCP/IPv4: 198.51.100.9 port 40000 to 192.0.2.1 port 7. */
+static const char v2_header[28] = "\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c"
+                                  "\xc6\x33\x64\x09\xc0\x00\x02\x01\x9c\x40\x00\x07";
+static const char v2_said[] = "is 198.51.100.9:40000 (PROXY v2, to 192.0.2.1:7)\n";
+
+/* Feeds header + data split in two at every byte: the header is never echoed, the data
+ * always is, whole, and the address is logged once. */
+static void proxy_every_split(const struct service_config *cfg, const char *hdr, size_t hlen,
+                              const char *said)
+{
+    static const char data[] = "one\r\ntwo\n";
+    char in[256];
+    size_t len = hlen + sizeof(data) - 1;
+    struct out *o = malloc(sizeof(*o));
+    struct session s;
+
+    assert_non_null(o);
+    memcpy(in, hdr, hlen);
+    memcpy(in + hlen, data, sizeof(data) - 1);
+    for (size_t cut = 1; cut < len; cut++) {
+        out_reset(o);
+        session_init(&s, cfg);
+        feed(&s, in, cut, o);
+        feed(&s, in + cut, len - cut, o);
+        eof(&s, o);
+        expect_out(o, cfg->kind == SERVICE_LINE ? "one\ntwo\n" : data, 1);
+        assert_string_equal(o->log, said);
+        session_fini(&s);
+    }
+    free(o);
+}
+
+static void test_proxy_v1_every_split(void **state)
+{
+    (void)state;
+    proxy_every_split(&echo_proxy_cfg, v1_header, sizeof(v1_header) - 1, v1_said);
+    proxy_every_split(&line_proxy_cfg, v1_header, sizeof(v1_header) - 1, v1_said);
+}
+
+static void test_proxy_v2_every_split(void **state)
+{
+    (void)state;
+    proxy_every_split(&echo_proxy_cfg, v2_header, sizeof(v2_header), v2_said);
+    proxy_every_split(&line_proxy_cfg, v2_header, sizeof(v2_header), v2_said);
+}
+
+/* A client that did not come through the proxy: refused at its first bytes, never echoed,
+ * what it sent shown escaped in the log. */
+static void test_proxy_missing_header(void **state)
+{
+    struct session s;
+    struct out o;
+
+    (void)state;
+    out_reset(&o);
+    session_init(&s, &echo_proxy_cfg);
+    feed(&s, "GET / HTTP/1.0\r\n\r\n", 18, &o);
+    expect_out(&o, "", 1);
+    assert_string_equal(o.note, "bad PROXY header");
+    assert_string_equal(o.log, "sent a bad PROXY header: not a PROXY header (first bytes \"GET "
+                               "/ HTTP/1.0\\x0d\\x0a\"...)\n");
+    session_fini(&s);
+
+    out_reset(&o);
+    session_init(&s, &echo_proxy_cfg);
+    feed(&s, "\0\xff\"\\", 4, &o);
+    expect_out(&o, "", 1);
+    assert_string_equal(o.log, "sent a bad PROXY header: not a PROXY header (first bytes "
+                               "\"\\x00\\xff\\x22\\x5c\")\n");
+    session_fini(&s);
+}
+
+/* A header that starts well and goes wrong in a later read is refused then, and the bytes
+ * kept from the earlier read are freed (ASan would see the leak). */
+static void test_proxy_bad_after_split(void **state)
+{
+    struct session s;
+    struct out o;
+
+    (void)state;
+    out_reset(&o);
+    session_init(&s, &echo_proxy_cfg);
+    feed_str(&s, "PROXY TCP4 203.0.113.7 ", &o);
+    assert_int_equal(o.close, 0);
+    feed_str(&s, "192.0.2.1 99999 7\r\nhello\n", &o);
+    expect_out(&o, "", 1);
+    assert_string_equal(o.note, "bad PROXY header");
+    assert_non_null(strstr(o.log, "sent a bad PROXY header: "));
+    feed_str(&s, "more\n", &o); /* after the refusal, input is ignored */
+    expect_out(&o, "", 1);
+    session_fini(&s);
+}
+
+/* End of input before the header is whole, or before any byte. */
+static void test_proxy_eof_before_header(void **state)
+{
+    struct session s;
+    struct out o;
+
+    (void)state;
+    out_reset(&o);
+    session_init(&s, &echo_proxy_cfg);
+    feed_str(&s, "PROXY TCP4", &o);
+    eof(&s, &o);
+    expect_out(&o, "", 1);
+    assert_string_equal(o.note, "PROXY header cut short");
+    session_fini(&s);
+
+    out_reset(&o);
+    session_init(&s, &line_proxy_cfg);
+    eof(&s, &o);
+    expect_out(&o, "", 1);
+    assert_string_equal(o.note, "no PROXY header");
+    session_fini(&s);
+}
+
+/* hello waits for the header, then greets; a LOCAL header (a health check) is logged so. */
+static void test_proxy_hello_and_local(void **state)
+{
+    static const char local[16] = "\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00";
+    struct service_reply r;
+    struct session s;
+    struct out o;
+
+    (void)state;
+    out_reset(&o);
+    session_init(&s, &hello_proxy_cfg);
+    service_on_open(&s, &r);
+    collect(&o, &r);
+    expect_out(&o, "", 0);
+    feed(&s, v1_header, sizeof(v1_header) - 1, &o);
+    expect_out(&o, "Hello World!\n", 1);
+    assert_string_equal(o.log, v1_said);
+    session_fini(&s);
+
+    out_reset(&o);
+    session_init(&s, &echo_proxy_cfg);
+    feed(&s, local, sizeof(local), &o);
+    eof(&s, &o);
+    expect_out(&o, "", 1);
+    assert_string_equal(o.log, "gave no address (PROXY v2 LOCAL: the proxy's own check)\n");
+    session_fini(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -706,6 +869,12 @@ int main(void)
         cmocka_unit_test(test_hello_custom),
         cmocka_unit_test(test_hello_data_before_open_ignored),
         cmocka_unit_test(test_service_names),
+        cmocka_unit_test(test_proxy_v1_every_split),
+        cmocka_unit_test(test_proxy_v2_every_split),
+        cmocka_unit_test(test_proxy_missing_header),
+        cmocka_unit_test(test_proxy_bad_after_split),
+        cmocka_unit_test(test_proxy_eof_before_header),
+        cmocka_unit_test(test_proxy_hello_and_local),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
