@@ -368,7 +368,8 @@ def case_haproxy_two_instances(build, tmp):
             # The real client is echo-bench on 127.0.0.1, reaching haproxy's port 7.
             check(re.search(r"client \d+ is 127\.0\.0\.1:\d+ \(PROXY v2, to 127\.0\.0\.1:7\)",
                             log), f"{s.log_path}: no client address from a PROXY header")
-            moved = [int(m) for m in re.findall(r"disconnected \((\d+) bytes in", log)]
+            # "disconnected (N bytes in" or "disconnected: Connection reset by peer (N bytes in"
+            moved = [int(m) for m in re.findall(r"disconnected[^(\n]*\((\d+) bytes in", log)]
             check(sum(moved) > 0, f"{s.log_path}: served no bytes")
             check("bad PROXY header" not in log, f"{s.log_path}: {log}")
     finally:
