@@ -366,7 +366,7 @@ def case_haproxy_two_instances(build, tmp):
         for s in servers:
             log = s.text()
             # The real client is echo-bench on 127.0.0.1, reaching haproxy's port 7.
-            check(re.search(r"client \d+ is 127\.0\.0\.1:\d+ \(PROXY v2, to 127\.0\.0\.1:7\)",
+            check(re.search(r"client \d+ is 127\.0\.0\.\d+:\d+ \(PROXY v2, to 127\.0\.0\.1:7\)",
                             log), f"{s.log_path}: no client address from a PROXY header")
             # "disconnected (N bytes in" or "disconnected: Connection reset by peer (N bytes in"
             moved = [int(m) for m in re.findall(r"disconnected[^(\n]*\((\d+) bytes in", log)]
