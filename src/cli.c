@@ -16,6 +16,8 @@ void cli_option_error(int opt, char **argv, char *err, size_t len)
         snprintf(err, len, "option '%.60s' needs a value", argv[optind - 1]);
     else if (optopt > 0 && optopt < 128)
         snprintf(err, len, "unknown option '-%c'", optopt);
+    else if (optopt < 0) /* a byte above 0x7f: getopt's char is signed (found by fuzz_cli) */
+        snprintf(err, len, "unknown option '-\\x%02x'", (unsigned)(unsigned char)optopt);
     else
         snprintf(err, len, "unknown option '%.60s'", argv[optind - 1]);
 }

@@ -101,7 +101,7 @@ char *net_format(const struct sockaddr *sa, char *buf)
 
 char *net_fd_addr(int fd, int peer, char *buf)
 {
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};
     socklen_t len = sizeof(ss);
     int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
                  : getsockname(fd, (struct sockaddr *)&ss, &len);

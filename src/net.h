@@ -21,7 +21,7 @@ int net_parse_port(const char *s, uint16_t *port, char *err);
  * (at most NET_HOST_LEN bytes with its NUL) and port (NULL when absent: *port_out is then
  * left untouched). Returns 0, or -1 with a reason in err.
  */
-int net_split_hostport(const char *s, char *host, const char **port_out, char *err);
+int net_split_hostport(const char *arg, char *host, const char **port_out, char *err);
 
 /* Writes "1.2.3.4:80" or "[::1]:80" for sa into buf (NET_ADDR_LEN bytes). Returns buf. */
 char *net_format(const struct sockaddr *sa, char *buf);

@@ -222,10 +222,11 @@ static void open_one(struct bench_thread *t, struct bconn *c, long g)
     if (is_loopback_v4(cfg)) {
         struct sockaddr_in src = {.sin_family = AF_INET};
         int on = 1;
-        /* The port is picked at connect(), for the whole address pair, not at bind(). */
+        /* The port is picked at connect(), for the whole address pair, not at bind(). A failed
+         * bind() only loses the spread over source addresses: connect() then picks one. */
         setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
         src.sin_addr.s_addr = htonl(0x7f000001u + (uint32_t)(g % LOOPBACK_SOURCES));
-        bind(fd, (struct sockaddr *)&src, sizeof(src));
+        (void)bind(fd, (struct sockaddr *)&src, sizeof(src));
     }
     if ((connect(fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) < 0 &&
          errno != EINPROGRESS) ||

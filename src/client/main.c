@@ -41,7 +41,7 @@ int main(int argc, char **argv)
         break;
     }
     /* A server that vanishes must give EPIPE, not kill us (seed 000's closing section). */
-    signal(SIGPIPE, SIG_IGN);
+    (void)signal(SIGPIPE, SIG_IGN);
     fd = net_connect(cfg.host, cfg.port, cfg.timeout * 1000, err);
     if (fd < 0) {
         log_error("%s", err);

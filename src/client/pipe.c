@@ -104,6 +104,7 @@ static int waiting_on_server(const struct pump *p, const struct client_config *c
 }
 
 /* Moves bytes both ways until the server ends the stream. Returns 0, or -1 after logging. */
+/* NOLINTNEXTLINE(readability-function-cognitive-complexity): one poll loop, a branch per event */
 static int run(struct pump *p, const struct client_config *cfg)
 {
     struct pollfd fds[2];

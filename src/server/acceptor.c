@@ -22,7 +22,7 @@ static int wait_accept(struct server *srv, const struct acceptor *a, int paused)
     };
     int r = poll(p, 3, paused ? PAUSE_MS : SERVER_MAX_WAIT_MS);
 
-    if (r > 0 && p[2].revents)
+    if (r > 0 && a->on_extra && p[2].revents)
         a->on_extra(a->arg);
     return r > 0 && p[0].revents;
 }

@@ -66,11 +66,11 @@ static void child(struct server *srv, int fd, pid_t parent)
     close(srv->listen_fd);
     close(chld_pipe[0]);
     close(chld_pipe[1]);
-    signal(SIGCHLD, SIG_DFL);
+    (void)signal(SIGCHLD, SIG_DFL);
     if (sig_init_child() < 0)
         _exit(1);
     if (getppid() != parent) /* it died before prctl() */
-        raise(SIGTERM);
+        (void)raise(SIGTERM);
     serve_blocking(srv, fd, buf, sizeof(buf));
     _exit(0);
 }

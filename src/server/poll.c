@@ -60,6 +60,7 @@ static int grow(struct loop *l)
     if (!p)
         return -1;
     l->pfds = p;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, as meant */
     c = realloc(l->conns, cap * sizeof(*c));
     if (!c)
         return -1;

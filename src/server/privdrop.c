@@ -20,6 +20,8 @@ int privdrop(const char *user, const char *group, char *err, size_t len)
     struct group *gr = NULL;
     gid_t gid;
 
+    if (!user && !group) /* nothing to switch */
+        return 0;
     errno = 0;
     if (user && !(pw = getpwnam(user))) {
         snprintf(err, len, "--user %s: %s", user, errno ? strerror(errno) : "no such user");
@@ -35,6 +37,7 @@ int privdrop(const char *user, const char *group, char *err, size_t len)
                  user ? "user" : "group", user ? "user" : "group", (unsigned)geteuid());
         return -1;
     }
+    /* cppcheck-suppress nullPointerRedundantCheck ; no --group: --user was given and found */
     gid = gr ? gr->gr_gid : pw->pw_gid;
     /* With --user, the user's own groups; with --group alone, none but that one. */
     if (pw ? initgroups(pw->pw_name, gid) < 0 : setgroups(1, &gid) < 0) {

@@ -213,6 +213,7 @@ static int spill_add(struct loop *l, struct spill *s, const void *p, size_t n)
         s->data = np;
         s->cap = cap;
     }
+    /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): data is NULL only if cap is 0 */
     memcpy(s->data + s->len, p, n);
     s->len += n;
     return 0;
@@ -553,6 +554,7 @@ static void begin_stop(struct loop *l)
 static void on_cqe(struct loop *l, const struct completion *cqe)
 {
     uint64_t ud = cqe->user_data;
+    /* NOLINTNEXTLINE(performance-no-int-to-ptr): user_data carries the connection's pointer */
     struct uconn *c = (struct uconn *)(uintptr_t)(ud & ~(uint64_t)OP_MASK);
 
     if (ud == LIBURING_UDATA_TIMEOUT) /* liburing's own wait timeout, on old kernels */

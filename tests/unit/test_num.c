@@ -122,6 +122,34 @@ static void test_long_text_truncated(void **state)
     assert_int_equal(strlen(want), 40 + strlen("'' is not a number"));
 }
 
+/* Sizes: plain bytes, K and M; a string longer than any size is refused whole, never parsed
+ * from a cut copy (the fuzzer found 33 digits read as their first 31). */
+static void test_sizes(void **state)
+{
+    char many[40], err[128];
+    long long v = SENTINEL;
+
+    (void)state;
+    assert_int_equal(num_parse_size("64", 1, 1 << 20, &v, err), 0);
+    assert_true(v == 64);
+    assert_int_equal(num_parse_size("4K", 1, 1 << 20, &v, err), 0);
+    assert_true(v == 4096);
+    assert_int_equal(num_parse_size("1M", 1, 1 << 20, &v, err), 0);
+    assert_true(v == 1 << 20);
+    assert_int_equal(num_parse_size("2M", 1, 1 << 20, &v, err), -1);
+    assert_string_equal(err, "2M is out of range 1-1048576 bytes");
+    memset(many, '0', 32);
+    many[32] = '5';
+    many[33] = '\0';
+    v = SENTINEL;
+    assert_int_equal(num_parse_size(many, 0, 1 << 20, &v, err), -1);
+    assert_true(v == SENTINEL);
+    assert_non_null(strstr(err, "is not a size"));
+    many[31] = '\0'; /* 31 digits still fit */
+    assert_int_equal(num_parse_size(many, 0, 1 << 20, &v, err), 0);
+    assert_true(v == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_bounds),   cmocka_unit_test(test_extremes),
         cmocka_unit_test(test_overflow), cmocka_unit_test(test_junk),
         cmocka_unit_test(test_empty),    cmocka_unit_test(test_long_text_truncated),
+        cmocka_unit_test(test_sizes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -392,9 +392,11 @@ static void test_unknown_option(void **state)
     char *lng[] = {"echo-server", "--bogus", NULL};
     char *lng_arg[] = {"echo-server", "--bogus=1", NULL};
     char *group[] = {"echo-server", "-p", "1", "-xq", NULL};
+    char *high[] = {"echo-server", "-\xffq", NULL}; /* not ASCII: the fuzzer's find */
 
     (void)state;
     expect_usage(ARGC(group), group, "unknown option '-x'");
+    expect_usage(ARGC(high), high, "unknown option '-\\xff'");
     expect_usage(ARGC(shrt), shrt, "unknown option '-x'");
     expect_usage(ARGC(lng), lng, "unknown option '--bogus'");
     expect_usage(ARGC(lng_arg), lng_arg, "unknown option '--bogus=1'");
