@@ -44,10 +44,9 @@ unsigned long long server_client_open(struct server *srv, int fd)
     return id;
 }
 
-void server_client_log(unsigned long long id, const struct service_reply *reply)
+void server_client_log_line(unsigned long long id, const struct service_reply *reply)
 {
-    if (reply->log[0])
-        log_info("client %llu %s", id, reply->log);
+    log_info("client %llu %s", id, reply->log);
 }
 
 void server_client_close(struct server *srv, unsigned long long id, unsigned long long in,

@@ -72,7 +72,14 @@ unsigned long long server_client_open(struct server *srv, int fd);
 
 /* Logs what the session had to say about client id (reply->log), if anything: the address a
  * PROXY header gave, or why the header was refused. */
-void server_client_log(unsigned long long id, const struct service_reply *reply);
+void server_client_log_line(unsigned long long id, const struct service_reply *reply);
+
+/* Inline: called on every reply of every model, and almost always with nothing to log. */
+static inline void server_client_log(unsigned long long id, const struct service_reply *reply)
+{
+    if (reply->log[0])
+        server_client_log_line(id, reply);
+}
 
 /* Logs the end of client id with its byte counts, adds them to the totals and frees its
  * slot. note says why the session ended early ("client said quit"), or is NULL. */

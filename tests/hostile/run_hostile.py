@@ -153,12 +153,19 @@ def connect(port, timeout=WAIT_S):
 
 def echo_once(port, data, timeout=WAIT_S):
     """A well-behaved client: sends data, half-closes, reads to the end, checks the bytes."""
+    back = exchange(port, data, timeout)
+    check(back == data, f"echo of {len(data)} bytes: {len(back)} came back"
+          + (", different" if len(back) == len(data) else ""))
+
+
+def exchange(port, data, timeout=WAIT_S):
+    """Sends data while reading the answer (the server may answer and close before it has
+    read everything: a send then fails, which is fine), returns what came back."""
     s = connect(port, timeout)
-    back = bytearray()
-    sel = selectors.DefaultSelector()
     s.setblocking(False)
+    sel = selectors.DefaultSelector()
     sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
-    sent, end = 0, time.monotonic() + timeout
+    sent, back, end = 0, bytearray(), time.monotonic() + WAIT_S
     while time.monotonic() < end:
         for _, ev in sel.select(0.1):
             if ev & selectors.EVENT_WRITE:
@@ -166,21 +173,27 @@ def echo_once(port, data, timeout=WAIT_S):
                     sent += s.send(data[sent:sent + 65536])
                 except BlockingIOError:
                     pass
+                except OSError:  # the server closed: stop sending, read what it said
+                    sent = len(data)
                 if sent == len(data):
-                    s.shutdown(socket.SHUT_WR)
+                    try:
+                        s.shutdown(socket.SHUT_WR)
+                    except OSError:
+                        pass
                     sel.modify(s, selectors.EVENT_READ)
             if ev & selectors.EVENT_READ:
-                chunk = s.recv(65536)
+                try:
+                    chunk = s.recv(65536)
+                except OSError:
+                    chunk = b""
                 if not chunk:
                     sel.close()
                     s.close()
-                    check(bytes(back) == data, f"echo of {len(data)} bytes: {len(back)} came "
-                          "back" + (", different" if len(back) == len(data) else ""))
-                    return
+                    return bytes(back)
                 back += chunk
     sel.close()
     s.close()
-    raise Failure(f"echo of {len(data)} bytes not complete within {timeout} s "
+    raise Failure(f"exchange of {len(data)} bytes not over within {timeout} s "
                   f"({sent} sent, {len(back)} back)")
 
 
@@ -435,44 +448,6 @@ def case_fd_exhaustion(build, model, tmp):
             f"{used:.2f} CPU s")
 
 
-def line_exchange(port, data):
-    """Sends data while reading the answer (the server may answer and close before it has
-    read everything: a send then fails, which is fine), returns what came back."""
-    s = connect(port)
-    s.setblocking(False)
-    sel = selectors.DefaultSelector()
-    sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
-    sent, back, end = 0, bytearray(), time.monotonic() + WAIT_S
-    while time.monotonic() < end:
-        for _, ev in sel.select(0.1):
-            if ev & selectors.EVENT_WRITE:
-                try:
-                    sent += s.send(data[sent:sent + 65536])
-                except BlockingIOError:
-                    pass
-                except OSError:  # the server closed: stop sending, read what it said
-                    sent = len(data)
-                if sent == len(data):
-                    try:
-                        s.shutdown(socket.SHUT_WR)
-                    except OSError:
-                        pass
-                    sel.modify(s, selectors.EVENT_READ)
-            if ev & selectors.EVENT_READ:
-                try:
-                    chunk = s.recv(65536)
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    sel.close()
-                    s.close()
-                    return bytes(back)
-                back += chunk
-    sel.close()
-    s.close()
-    raise Failure(f"line exchange not over within {WAIT_S} s")
-
-
 def case_pathological_bytes(build, model, tmp):
     """All 256 byte values, NULs, 1 MiB without a newline, in echo and in line."""
     bound = mem_bound(model, 1)
@@ -486,13 +461,13 @@ def case_pathological_bytes(build, model, tmp):
     line = Server(build, model, ["-s", "line", "--max-line", "4096"], tmp)
     # Every byte value but the newline survives a line, NULs included; a CR only at the end.
     body = bytes(b for b in range(256) if b not in (10, 13)) * 8
-    back = line_exchange(line.port, body + b"\n" + b"\0\0\0\n")
+    back = exchange(line.port, body + b"\n" + b"\0\0\0\n")
     check(back == body + b"\n" + b"\0\0\0\n", "line lost or changed bytes")
-    back = line_exchange(line.port, b"a" * MIB)
+    back = exchange(line.port, b"a" * MIB)
     check(back == b"error: line too long\n", f"over-long line answered {back[:60]!r}")
     line.sample()
     check(line.wait_log("disconnected: line too long"), "no log line for the long line")
-    fresh = line_exchange(line.port, b"still here\n")
+    fresh = exchange(line.port, b"still here\n")
     check(fresh == b"still here\n", "line server did not serve after the long line")
     peak = max(srv.peak_kib, line.peak_kib)
     check(peak < bound, f"Pss peak {peak} KiB over {bound} KiB")
