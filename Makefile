@@ -70,9 +70,9 @@ BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pat
 UNIT_TESTS = test_net test_io test_service test_num test_server_options test_hist test_sched \
              test_proxy
 INTEG_TESTS = test_cli test_bench test_echo_server test_echo_client test_concurrency \
-              test_proxy_protocol
+              test_proxy_protocol test_nagle
 # Integration tests that run once per model.
-MODEL_TESTS = test_echo_server test_echo_client test_concurrency test_proxy_protocol
+MODEL_TESTS = test_echo_server test_echo_client test_concurrency test_proxy_protocol test_nagle
 HARNESS_SRC = tests/integration/harness.c
 # The hostile-client suite; it runs each case against every model in $(MODELS) itself.
 HOSTILE_TESTS = tests/hostile/run_hostile.py
