@@ -41,6 +41,7 @@ NAMES = {
     "xinetd": "xinetd echo",
     "node": "Node.js net",
     "uvloop": "asyncio + uvloop",
+    "libuv": "libuv C",
 }
 COLORS = {
     "iterative": "#7f7f7f",
@@ -54,6 +55,7 @@ COLORS = {
     "xinetd": "#9467bd",
     "node": "#e377c2",
     "uvloop": "#393b79",
+    "libuv": "#637939",
 }
 EXTRA_COLORS = ["#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5"]
 # Servers that fork a process per connection: --server-pid sees only the parent, which
@@ -71,6 +73,13 @@ def color_of(t, order):
     return EXTRA_COLORS[order.index(t) % len(EXTRA_COLORS)]
 
 
+# perf records by (target, scenario), filled by load(): system calls and instructions.
+PERF = {}
+# echo-bench's own CPU at or above this share of its load thread: it, not the server, was the
+# limit of that run (marked ‡).
+LOAD_BOUND_PCT = 95.0
+
+
 # ---- reading ------------------------------------------------------------------------
 
 
@@ -78,6 +87,7 @@ def load(results):
     """Reads runs.jsonl: returns (meta, targets in order, skips, runs by (target, scenario),
     iperf3 records). Lines that do not parse (a run cut short) are ignored."""
     meta, targets, skips, runs, iperf = {}, [], [], {}, []
+    perf = PERF
     with open(os.path.join(results, "runs.jsonl"), encoding="utf-8") as f:
         for line in f:
             try:
@@ -95,10 +105,36 @@ def load(results):
             elif kind == "skip":
                 skips.append(rec)
             elif kind == "run":
-                runs[(rec["target"], rec["scenario"])] = rec
+                runs.setdefault((rec["target"], rec["scenario"]), []).append(rec)
             elif kind == "iperf3":
                 iperf.append(rec)
-    return meta, targets, skips, runs, iperf
+            elif kind == "perf":
+                perf[(rec["target"], rec["scenario"])] = rec
+    return meta, targets, skips, {k: median_round(k[1], v) for k, v in runs.items()}, iperf
+
+
+def median_round(scenario, rounds):
+    """The round whose figure is the median of the rounds (the lower middle one of an even
+    count; a round without a figure counts as the lowest), with '_rounds' = (count, lowest
+    figure, highest figure) added, so that a row's figures all come from one real run."""
+    ranked = sorted(rounds, key=lambda r: metric(r, scenario) or 0.0)
+    rec = dict(ranked[(len(ranked) - 1) // 2])
+    figures = [metric(r, scenario) for r in rounds if metric(r, scenario) is not None]
+    rec["_rounds"] = (len(rounds), min(figures) if figures else None,
+                      max(figures) if figures else None)
+    return rec
+
+
+def spread_text(order, runs, scenario):
+    """'Rounds: poll 3 (120–126 k), ...' for the targets measured more than once."""
+    parts = []
+    for t in order:
+        run = runs.get((t, scenario))
+        n, lo, hi = (run or {}).get("_rounds", (1, None, None))
+        if n > 1 and lo is not None:
+            fmt = (lambda x: fmt_sig(x, 4)) if is_bulk(scenario) else fmt_rate
+            parts.append("%s %d (%s–%s)" % (name_of(t), n, fmt(lo), fmt(hi)))
+    return "Rounds (count, lowest–highest): " + ", ".join(parts) + "." if parts else ""
 
 
 def iperf3_figures(results, records):
@@ -323,7 +359,7 @@ def scenario_table(scenario, order, kinds, runs):
         if scenario == "open50":
             cells.append(fmt_rate(res.get("rate")) if res else "—")
         cells += [
-            fmt_rate(value),
+            fmt_rate(value) + (" ‡" if load_bound(res) else ""),
             fmt_sig(res["mb_per_s_in"]) if res and value else "—",
             fmt_sig(lat["p50"] / 1000) if "p50" in lat else "—",
             fmt_sig(lat["p99"] / 1000) if "p99" in lat else "—",
@@ -334,6 +370,152 @@ def scenario_table(scenario, order, kinds, runs):
             ratio,
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def load_bound(res):
+    """Was echo-bench's own CPU the limit of this run?"""
+    if not isinstance(res, dict):
+        return False
+    if "load_bound" in res:
+        return bool(res["load_bound"])
+    return res.get("bench_cpu_pct", 0) >= LOAD_BOUND_PCT * max(1, res.get("threads", 1))
+
+
+def per_msg(t, scenario):
+    """(syscalls, user instructions, kernel instructions) per message from the perf run, or
+    None."""
+    rec = PERF.get((t, scenario))
+    if not rec or not isinstance(rec.get("result"), dict):
+        return None
+    msgs = rec["result"].get("msgs_per_s", 0) * rec.get("seconds", 0)
+    c = rec.get("counts", {})
+    if msgs <= 0 or "raw_syscalls:sys_enter" not in c:
+        return None
+    return (c["raw_syscalls:sys_enter"] / msgs, c.get("instructions:u", 0) / msgs,
+            c.get("instructions:k", 0) / msgs)
+
+
+PERF_SCENARIOS = ["c50", "c1000", "depth16"]
+
+
+def perf_table(order):
+    head = "| target | " + " | ".join(
+        "%s: syscalls, user / kernel instructions per msg" % SCENARIOS[s][1]
+        for s in PERF_SCENARIOS) + " |"
+    lines = [head, "|---|" + "--:|" * len(PERF_SCENARIOS)]
+    any_row = False
+    for t in order:
+        cells = []
+        for s in PERF_SCENARIOS:
+            v = per_msg(t, s)
+            cells.append("%.2f, %s / %s" % (v[0], fmt_short(v[1]), fmt_short(v[2])) if v else "—")
+        if any(c != "—" for c in cells):
+            any_row = True
+            lines.append("| %s | %s |" % (name_of(t), " | ".join(cells)))
+    return lines if any_row else []
+
+
+def best_of(order, kinds, runs, scenario, kind, key):
+    """(target, value) with the best figure key(run) among targets of this kind: the highest
+    for msgs/s and MB/s, the lowest for latency and CPU (key returns (value, higher_is_better))."""
+    best = None
+    for t in order:
+        if kinds.get(t) != kind:
+            continue
+        if t == "iterative" and connections(runs.get((t, scenario))) > 1:
+            continue  # it serves one of the connections and leaves the others waiting
+        got = key(t, runs.get((t, scenario)))
+        if got is None or got[0] is None:
+            continue
+        value, higher = got
+        if best is None or (value > best[1] if higher else value < best[1]):
+            best = (t, value)
+    return best
+
+
+def _res(run):
+    res = run.get("result") if run and run.get("status") in ("ok", "errors") else None
+    return res if isinstance(res, dict) else None
+
+
+def _rate(scenario):
+    return lambda t, run: (metric(run, scenario), True)
+
+
+def _lat(p):
+    return lambda t, run: ((_res(run) or {}).get("latency_us", {}).get(p), False)
+
+
+def _cpu(t, run):
+    res = _res(run)
+    if t in FORKING or not res or "server_cpu_us_per_msg" not in res:
+        return None
+    return res["server_cpu_us_per_msg"], False
+
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def targets_table(order, kinds, runs):
+    """Targets 1-5 of the performance issue, judged from this run's figures."""
+    rows = []
+    for num, s in (("1", "c50"), ("1", "c1000"), ("2", "depth16")):
+        model = best_of(order, kinds, runs, s, "model", _rate(s))
+        peer = best_of(order, kinds, runs, s, "peer", _rate(s))
+        if not model or not peer:
+            continue
+        mres, pres = _res(runs[(model[0], s)]), _res(runs[(peer[0], s)])
+        ratio = model[1] / peer[1]
+        p99m, p99p = mres["latency_us"]["p99"], pres["latency_us"]["p99"]
+        cm = best_of(order, kinds, runs, s, "model", _cpu)
+        cp = best_of(order, kinds, runs, s, "peer", _cpu)
+        text = "%s %s vs %s %s: %.2f× msgs/s, p99 %s vs %s ms" % (
+            name_of(model[0]), fmt_rate(model[1]), name_of(peer[0]), fmt_rate(peer[1]), ratio,
+            fmt_sig(p99m / 1000), fmt_sig(p99p / 1000))
+        ok = ratio >= 1.2 and p99m <= p99p
+        if load_bound(mres) and cm and cp:
+            cpu_ratio = cm[1] / cp[1]
+            text += "; load-bound ‡, so server CPU: %s %s vs %s %s µs/msg, %.2f×" % (
+                name_of(cm[0]), fmt_sig(cm[1]), name_of(cp[0]), fmt_sig(cp[1]), cpu_ratio)
+            ok = ok or cpu_ratio <= 0.8
+        rows.append((num, SCENARIOS[s][1], "≥ 1.2× msgs/s and p99 ≤ peer's; if load-bound, "
+                     "CPU/msg ≤ 0.8×", text, verdict(ok)))
+    m = best_of(order, kinds, runs, "lat1", "model", _lat("p50"))
+    p = best_of(order, kinds, runs, "lat1", "peer", _lat("p50"))
+    if m and p:
+        rows.append(("3", SCENARIOS["lat1"][1], "p50 ≤ 1.05× best peer's",
+                     "%s %s ms vs %s %s ms: %.2f×" % (name_of(m[0]), fmt_sig(m[1] / 1000),
+                                                    name_of(p[0]), fmt_sig(p[1] / 1000),
+                                                    m[1] / p[1]), verdict(m[1] <= 1.05 * p[1])))
+    m = best_of(order, kinds, runs, "kib4", "model", _rate("kib4"))
+    p = best_of(order, kinds, runs, "kib4", "peer", _rate("kib4"))
+    if m and p:
+        worst = max((_res(runs.get((t, "kib4"))) or {}).get("latency_us", {}).get("p999", 0)
+                    for t in order if kinds.get(t) == "model")
+        rows.append(("3", SCENARIOS["kib4"][1], "no 40 ms stall; ≥ 1.0× best peer",
+                     "%s %s vs %s %s: %.2f×; slowest model's p99.9 %s ms" % (
+                         name_of(m[0]), fmt_rate(m[1]), name_of(p[0]), fmt_rate(p[1]),
+                         m[1] / p[1], fmt_sig(worst / 1000)),
+                     verdict(m[1] >= p[1] and worst < 40000)))
+    for s in ("bulk1", "bulk10"):
+        m = best_of(order, kinds, runs, s, "model", _rate(s))
+        p = best_of(order, kinds, runs, s, "peer", _rate(s))
+        if m and p:
+            rows.append(("4", "bulk, " + SCENARIOS[s][1], "≥ 1.0× best peer's MB/s",
+                         "%s %s vs %s %s MB/s: %.2f×" % (name_of(m[0]), fmt_sig(m[1], 4),
+                                                        name_of(p[0]), fmt_sig(p[1], 4),
+                                                        m[1] / p[1]), verdict(m[1] >= p[1])))
+    e, u = per_msg("epoll", "c1000"), per_msg("uring", "c1000")
+    if e:
+        text = "epoll %.2f syscalls/msg" % e[0] + (", uring %.2f" % u[0] if u else "")
+        rows.append(("5", SCENARIOS["c1000"][1], "epoll ≤ 2.1 syscalls/msg, uring fewer",
+                     text, verdict(e[0] <= 2.1 and (u is None or u[0] < e[0]))))
+    if not rows:
+        return []
+    lines = ["| # | scenario | target | this run | |", "|---|---|---|---|---|"]
+    lines += ["| %s |" % " | ".join(r) for r in rows]
     return lines
 
 
@@ -380,6 +562,12 @@ def write_markdown(path, meta, targets, skips, runs, ceiling):
         "- Command: `%s`: each scenario measured for %s s after %s s of warm-up, "
         "every server started afresh on 127.0.0.1 for each scenario"
         % (meta.get("command", "?"), meta.get("duration", "?"), meta.get("warmup", "?")),
+        ("- Rounds: %s, interleaved (every scenario of every target, then again) for %s; the "
+         "other targets once. Each row shows the round with the median msgs/s (bulk: MB/s), "
+         "all its figures from that round"
+         % (meta.get("rounds"), ", ".join(
+             name_of(t) for t in meta.get("round_targets", "").split()))
+         if meta.get("rounds", 1) > 1 else "- Rounds: 1"),
         "- Pinning: "
         + (
             "server on CPU %s, echo-bench on CPU %s (`taskset`), echo-bench with one load "
@@ -415,9 +603,15 @@ def write_markdown(path, meta, targets, skips, runs, ceiling):
         "",
         "![bulk](bulk.svg)",
         "",
-        "## Summary (msgs/s; bulk: echoed MB/s)",
-        "",
     ]
+    targets_lines = targets_table(order, kinds, runs)
+    if targets_lines:
+        md += ["## Targets", "",
+               "The performance issue's targets, judged from this run (best tcpecho model "
+               "against the best peer in each scenario; ‡: echo-bench used ≥ %d%% of its CPU, "
+               "so it was the limit and server CPU per message decides)." % LOAD_BOUND_PCT, ""]
+        md += targets_lines + [""]
+    md += ["## Summary (msgs/s; bulk: echoed MB/s)", ""]
     md += summary_table(order, runs, scenarios)
     for s in scenarios:
         md += ["", "## " + SCENARIOS[s][0], ""]
@@ -428,10 +622,24 @@ def write_markdown(path, meta, targets, skips, runs, ceiling):
         if is_bulk(s):
             md += ["Bulk ceiling: " + ceiling_text(ceiling), ""]
         md += scenario_table(s, order, kinds, runs)
+        spread = spread_text(order, runs, s)
+        if spread:
+            md += ["", spread]
         if "iterative" in order and connections(runs.get(("iterative", s))) > 1:
             md += ["", "tcpecho iterative serves one client at a time (the notes' server): "
                    "one connection is served and the others wait unanswered in the backlog, "
                    "so its row shows one client's figures."]
+    ptable = perf_table(order)
+    if ptable:
+        md += ["", "## Per message: system calls and instructions", "",
+               "From a separate 3 s run per target with `perf stat -e raw_syscalls:sys_enter,"
+               "instructions:u,instructions:k -p SERVER` counting over 2 s in its middle, "
+               "divided by the messages echoed meanwhile. Servers that fork per connection are "
+               "left out. The kernel's part is the loopback TCP path of both the server's and "
+               "(on the same CPU, in the server's send) the client's side. The thread model's figures "
+               "are lower than its two system calls per message allow: `perf stat -p` on a "
+               "process of one thread per connection missed part of them here; read them as a "
+               "lower bound.", ""] + ptable
     md += ["", "Raw results: `bench/results/` (`runs.jsonl`: one JSON line per run, as "
            "echo-bench printed it; `hist/`: latency distributions; `logs/`: server output).", ""]
     with open(path, "w", encoding="utf-8") as f:

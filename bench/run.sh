@@ -1,6 +1,6 @@
 #!/bin/sh
 # Benchmarks every echo-server model and the echo servers a user would pick instead (socat,
-# ncat, xinetd, Node.js, uvloop) with echo-bench over loopback, then writes bench/RESULTS.md
+# ncat, xinetd, Node.js, uvloop, a plain libuv C server) with echo-bench over loopback, then writes bench/RESULTS.md
 # and the SVG charts through bench/report.py. Raw results go to bench/results/.
 #
 # The server runs pinned to one CPU and the load to another (taskset, when there are two);
@@ -12,17 +12,22 @@ usage() {
 	cat <<'EOF'
 Usage: sh bench/run.sh [--quick] [--no-install] [--targets 'NAME ...']
 Benchmark every echo-server model and the peers (socat, ncat, xinetd, node,
-uvloop) with echo-bench, and write bench/RESULTS.md and bench/*.svg.
+uvloop, libuv) with echo-bench, count each server's system calls and
+instructions per message with perf, and write bench/RESULTS.md and
+bench/*.svg.
 
   --quick        a subset (1 and 50 connections of 64 B, bulk over 1
-                 connection), 1 s each: under 2 minutes
+                 connection), 1 s each, one round: under 2 minutes
+                 (the full run: 8 scenarios, 5 s each, 3 rounds for the
+                 leading targets, 1 for the rest: about 25 minutes)
   --no-install   do not apt-get install missing peers (done only as root)
   --targets L    only these targets, e.g. 'epoll uring socat'
   -h, --help     show this help
 
 Targets: the models 'echo-server --help' lists, then socat ncat xinetd node
-uvloop. A peer that is not installed and cannot be installed is skipped with
-a note in RESULTS.md. iperf3's loopback figure is the bulk ceiling.
+uvloop libuv (bench/peers/echo_libuv.c, built by bench/peers/build.sh). A
+peer that is not installed and cannot be installed is skipped with a note in
+RESULTS.md. iperf3's loopback figure is the bulk ceiling.
 EOF
 }
 
@@ -51,13 +56,15 @@ SERVER=$BIN/echo-server
 BENCH=$BIN/echo-bench
 RESULTS=$HERE/results
 RUNS=$RESULTS/runs.jsonl
-PEERS="socat ncat xinetd node uvloop"
+PEERS="socat ncat xinetd node uvloop libuv"
+# The targets measured in every round; the others once (see the rounds below).
+ROUND_TARGETS="poll epoll uring xinetd uvloop libuv"
 
 if [ "$QUICK" = 1 ]; then
-	DUR=1 WARM=0.3 IPERF_T=1 IPERF_OMIT=0 BUDGET=105
+	DUR=1 WARM=0.3 IPERF_T=1 IPERF_OMIT=0 BUDGET=105 PERF_RUN=2 PERF_WIN=0.5 ROUNDS=1
 	SCENARIOS="c50 lat1 bulk1"
 else
-	DUR=5 WARM=1 IPERF_T=5 IPERF_OMIT=1 BUDGET=840
+	DUR=5 WARM=1 IPERF_T=5 IPERF_OMIT=1 BUDGET=1800 PERF_RUN=3 PERF_WIN=2 ROUNDS=3
 	SCENARIOS="c50 lat1 c1000 depth16 kib4 bulk1 bulk10 open50"
 fi
 # An echo-bench run that outlives its duration by this much is stuck: connecting takes at
@@ -171,6 +178,7 @@ install_peers() {
 	uvloop_python >/dev/null || missing="$missing python3-uvloop"
 	have iperf3 || missing="$missing iperf3"
 	have node || have nodejs || missing="$missing nodejs"
+	have perf || missing="$missing linux-perf"
 	[ -n "$missing" ] || return 0
 	if [ "$INSTALL" = 0 ] || [ "$(id -u)" != 0 ] || ! have apt-get; then
 		say "not installing:$missing (needs root and apt-get)"
@@ -194,6 +202,9 @@ mkdir -p "$RESULTS/hist" "$RESULTS/logs"
 install_peers
 
 UVPY=$(uvloop_python || true)
+# The compiled peers (a plain libuv C server), built from bench/peers/ into the build dir.
+PEER_BIN=$BIN/peers
+PEER_VERSIONS=$(sh "$HERE/peers/build.sh" "$PEER_BIN" 2>>"$RESULTS/logs/peers-build.log" || true)
 NODE=$(command -v node || command -v nodejs || true)
 XINETD=$(command -v xinetd || { [ -x /usr/sbin/xinetd ] && echo /usr/sbin/xinetd; } || true)
 MODELS=$("$SERVER" --help | sed -n '/^Models:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
@@ -207,7 +218,7 @@ fi
 record meta "\"mode\":\"$([ "$QUICK" = 1 ] && echo quick || echo full)\"" \
 	"\"command\":$(jstr "$CMD")" "\"started\":$START" "\"duration\":$DUR" "\"warmup\":$WARM" \
 	"\"server_cpu\":$(jstr "${PIN_SERVER#taskset -c }")" "\"load_cpu\":$(jstr "${PIN_LOAD#taskset -c }")" \
-	"\"scenarios\":$(jstr "$SCENARIOS")" "\"loadavg\":$(jstr "$(loadavg)")" \
+	"\"scenarios\":$(jstr "$SCENARIOS")" "\"rounds\":$ROUNDS" "\"round_targets\":$(jstr "$ROUND_TARGETS")" "\"loadavg\":$(jstr "$(loadavg)")" \
 	"\"server_version\":$(jstr "$("$SERVER" -V 2>&1 | head -n 1)")"
 
 # Prints the version of target $1, for RESULTS.md.
@@ -217,6 +228,7 @@ version_of() {
 	ncat) ncat --version 2>&1 | sed -n 's/^Ncat: Version \([^ ]*\).*/ncat \1/p' | head -n 1 ;;
 	xinetd) "$XINETD" -version 2>&1 | awk 'NR == 1 { print "xinetd " $1 }' ;;
 	node) echo "node $("$NODE" --version 2>/dev/null)" ;;
+	libuv) printf '%s\n' "$PEER_VERSIONS" | sed -n 's/^echo-libuv //p' ;;
 	uvloop) "$UVPY" -c 'import sys, uvloop; print("uvloop %s, Python %s" % (uvloop.__version__, sys.version.split()[0]))' ;;
 	*) echo "echo-server -m $1" ;;
 	esac
@@ -234,6 +246,7 @@ for t in $MODELS $PEERS; do
 	xinetd) [ -n "$XINETD" ] || why="xinetd is not installed (Debian package xinetd)" ;;
 	node) [ -n "$NODE" ] || why="node is not installed (Debian package nodejs)" ;;
 	uvloop) [ -n "$UVPY" ] || why="uvloop is not importable (Debian package python3-uvloop)" ;;
+	libuv) [ -x "$PEER_BIN/echo-libuv" ] || why="echo-libuv did not build (Debian package libuv1-dev; see results/logs/peers-build.log)" ;;
 	esac
 	kind=model
 	case " $PEERS " in *" $t "*) kind=peer ;; esac
@@ -339,6 +352,7 @@ start_target() {
 		;;
 	node) launch "$NODE" "$HERE/peers/echo.js" 0 127.0.0.1 ;;
 	uvloop) launch "$UVPY" "$HERE/peers/echo_uvloop.py" 0 127.0.0.1 ;;
+	libuv) launch "$PEER_BIN/echo-libuv" 0 127.0.0.1 ;;
 	*) launch "$SERVER" -m "$1" -b 127.0.0.1 -p 0 -q --drain-timeout 1 ;;
 	esac
 	[ -n "$PORT" ] || PORT=$(listening_port) || return 1
@@ -377,7 +391,7 @@ run_one() {
 	t=$1
 	s=$2
 	args=$(scenario_args "$s")
-	base="\"target\":\"$t\",\"scenario\":\"$s\""
+	base="\"target\":\"$t\",\"scenario\":\"$s\",\"round\":$ROUND"
 	if [ "$(elapsed)" -ge "$BUDGET" ]; then
 		record run "$base" '"status":"skipped"' '"note":"time budget spent"'
 		return 0
@@ -428,6 +442,37 @@ run_one() {
 	say "[$(elapsed)s] $t $s: $status${rate:+, $rate}"
 }
 
+# --- syscalls and instructions per message ----------------------------------------------
+# A separate short run per target for the 64 B scenarios (not timed with the figures above):
+# echo-bench runs PERF_RUN seconds after 1 s of warm-up, and `perf stat` counts the server's
+# system calls (the raw_syscalls:sys_enter tracepoint) and its instructions in user space and
+# in the kernel over PERF_WIN seconds in the middle; report.py divides by the messages echoed
+# in that window (this run's own msgs/s). Servers that fork per connection are left out: perf
+# attached to the parent would not see the children that echo.
+PERF_SCENARIOS="c50 c1000 depth16"
+run_perf() {
+	t=$1
+	s=$2
+	base="\"target\":\"$t\",\"scenario\":\"$s\""
+	start_target "$t" || { stop_target; return 0; }
+	# shellcheck disable=SC2086
+	timeout --foreground -k 5 $((PERF_RUN + SLACK)) $PIN_LOAD "$BENCH" $(scenario_args "$s") \
+		-t "$PERF_RUN" -w 1 -T 1 --timeout 10 -q --json 127.0.0.1 "$PORT" \
+		>"$TMP/pout" 2>/dev/null &
+	bpid=$!
+	sleep 1.5
+	perf stat -x, -e raw_syscalls:sys_enter,instructions:u,instructions:k -p "$SERVER_PID" \
+		-- sleep "$PERF_WIN" >/dev/null 2>"$TMP/perf" || true
+	wait "$bpid" || true
+	stop_target
+	result=$(head -n 1 "$TMP/pout")
+	case $result in "{"*"}") ;; *) return 0 ;; esac
+	counts=$(awk -F, '$1 ~ /^[0-9]+$/ { printf "%s\"%s\":%s", sep, $3, $1; sep = "," }' "$TMP/perf")
+	[ -n "$counts" ] || return 0
+	record perf "$base" "\"seconds\":$PERF_WIN" "\"counts\":{$counts}" "\"result\":$result"
+	say "[$(elapsed)s] $t $s: perf counted"
+}
+
 # --- iperf3: the loopback ceiling for bulk ---------------------------------------------
 run_iperf3() {
 	if ! have iperf3; then
@@ -459,11 +504,34 @@ run_iperf3() {
 
 DEAD=""
 [ -n "$TARGETS" ] || say "no target to run${ONLY:+ among: $ONLY}"
-for s in $SCENARIOS; do
-	for t in $TARGETS; do
-		run_one "$t" "$s"
+# Rounds, interleaved: every scenario of every target once, then again, so that the machine's
+# drift over the run (a shared VM's CPUs) falls on every target alike. report.py shows each
+# target's median round. The rounds after the first are for the targets that contend for
+# first place (ROUND_TARGETS); the others, clearly behind, run once, to keep the run short.
+ROUND=1
+while [ "$ROUND" -le "$ROUNDS" ]; do
+	for s in $SCENARIOS; do
+		for t in $TARGETS; do
+			if [ "$ROUND" -gt 1 ]; then
+				case " $ROUND_TARGETS " in *" $t "*) ;; *) continue ;; esac
+			fi
+			run_one "$t" "$s"
+		done
 	done
+	ROUND=$((ROUND + 1))
 done
+if have perf && perf stat -e raw_syscalls:sys_enter true >/dev/null 2>&1; then
+	for s in $PERF_SCENARIOS; do
+		case " $SCENARIOS " in *" $s "*) ;; *) continue ;; esac
+		for t in $TARGETS; do
+			case " socat ncat xinetd fork iterative $DEAD " in *" $t "*) continue ;; esac
+			[ "$(elapsed)" -lt "$BUDGET" ] || break
+			run_perf "$t" "$s"
+		done
+	done
+else
+	record skip '"target":"perf"' '"kind":"counter"' '"reason":"perf cannot count system calls here (Debian package linux-perf)"'
+fi
 run_iperf3
 record end "\"finished\":$(date +%s)" "\"loadavg\":$(jstr "$(loadavg)")"
 
