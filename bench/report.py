@@ -42,6 +42,8 @@ NAMES = {
     "node": "Node.js net",
     "uvloop": "asyncio + uvloop",
     "libuv": "libuv C",
+    "libevent": "libevent bufferevent",
+    "go": "Go net",
 }
 COLORS = {
     "iterative": "#7f7f7f",
@@ -56,6 +58,8 @@ COLORS = {
     "node": "#e377c2",
     "uvloop": "#393b79",
     "libuv": "#637939",
+    "libevent": "#8c6d31",
+    "go": "#17a589",
 }
 EXTRA_COLORS = ["#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5"]
 # Servers that fork a process per connection: --server-pid sees only the parent, which

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Benchmarks every echo-server model and the echo servers a user would pick instead (socat,
-# ncat, xinetd, Node.js, uvloop, a plain libuv C server) with echo-bench over loopback, then writes bench/RESULTS.md
+# ncat, xinetd, Node.js, uvloop, plain libuv and libevent C servers, Go) with echo-bench over loopback, then writes bench/RESULTS.md
 # and the SVG charts through bench/report.py. Raw results go to bench/results/.
 #
 # The server runs pinned to one CPU and the load to another (taskset, when there are two);
@@ -12,22 +12,23 @@ usage() {
 	cat <<'EOF'
 Usage: sh bench/run.sh [--quick] [--no-install] [--targets 'NAME ...']
 Benchmark every echo-server model and the peers (socat, ncat, xinetd, node,
-uvloop, libuv) with echo-bench, count each server's system calls and
+uvloop, libuv, libevent, go) with echo-bench, count each server's system calls and
 instructions per message with perf, and write bench/RESULTS.md and
 bench/*.svg.
 
   --quick        a subset (1 and 50 connections of 64 B, bulk over 1
                  connection), 1 s each, one round: under 2 minutes
                  (the full run: 8 scenarios, 5 s each, 3 rounds for the
-                 leading targets, 1 for the rest: about 25 minutes)
+                 leading targets, 1 for the rest: about 27 minutes)
   --no-install   do not apt-get install missing peers (done only as root)
   --targets L    only these targets, e.g. 'epoll uring socat'
   -h, --help     show this help
 
 Targets: the models 'echo-server --help' lists, then socat ncat xinetd node
-uvloop libuv (bench/peers/echo_libuv.c, built by bench/peers/build.sh). A
-peer that is not installed and cannot be installed is skipped with a note in
-RESULTS.md. iperf3's loopback figure is the bulk ceiling.
+uvloop libuv libevent go (bench/peers/; the compiled ones are built by
+bench/peers/build.sh). A peer that is not installed and cannot be installed
+is skipped with a note in RESULTS.md. iperf3's loopback figure is the bulk
+ceiling.
 EOF
 }
 
@@ -56,9 +57,9 @@ SERVER=$BIN/echo-server
 BENCH=$BIN/echo-bench
 RESULTS=$HERE/results
 RUNS=$RESULTS/runs.jsonl
-PEERS="socat ncat xinetd node uvloop libuv"
+PEERS="socat ncat xinetd node uvloop libuv libevent go"
 # The targets measured in every round; the others once (see the rounds below).
-ROUND_TARGETS="poll epoll uring xinetd uvloop libuv"
+ROUND_TARGETS="poll epoll uring xinetd uvloop libuv go"
 
 if [ "$QUICK" = 1 ]; then
 	DUR=1 WARM=0.3 IPERF_T=1 IPERF_OMIT=0 BUDGET=105 PERF_RUN=2 PERF_WIN=0.5 ROUNDS=1
@@ -202,7 +203,7 @@ mkdir -p "$RESULTS/hist" "$RESULTS/logs"
 install_peers
 
 UVPY=$(uvloop_python || true)
-# The compiled peers (a plain libuv C server), built from bench/peers/ into the build dir.
+# The compiled peers (libuv C, libevent C, Go), built from bench/peers/ into the build dir.
 PEER_BIN=$BIN/peers
 PEER_VERSIONS=$(sh "$HERE/peers/build.sh" "$PEER_BIN" 2>>"$RESULTS/logs/peers-build.log" || true)
 NODE=$(command -v node || command -v nodejs || true)
@@ -228,7 +229,7 @@ version_of() {
 	ncat) ncat --version 2>&1 | sed -n 's/^Ncat: Version \([^ ]*\).*/ncat \1/p' | head -n 1 ;;
 	xinetd) "$XINETD" -version 2>&1 | awk 'NR == 1 { print "xinetd " $1 }' ;;
 	node) echo "node $("$NODE" --version 2>/dev/null)" ;;
-	libuv) printf '%s\n' "$PEER_VERSIONS" | sed -n 's/^echo-libuv //p' ;;
+	libuv | libevent | go) printf '%s\n' "$PEER_VERSIONS" | sed -n "s/^echo-$1 //p" ;;
 	uvloop) "$UVPY" -c 'import sys, uvloop; print("uvloop %s, Python %s" % (uvloop.__version__, sys.version.split()[0]))' ;;
 	*) echo "echo-server -m $1" ;;
 	esac
@@ -246,7 +247,9 @@ for t in $MODELS $PEERS; do
 	xinetd) [ -n "$XINETD" ] || why="xinetd is not installed (Debian package xinetd)" ;;
 	node) [ -n "$NODE" ] || why="node is not installed (Debian package nodejs)" ;;
 	uvloop) [ -n "$UVPY" ] || why="uvloop is not importable (Debian package python3-uvloop)" ;;
-	libuv) [ -x "$PEER_BIN/echo-libuv" ] || why="echo-libuv did not build (Debian package libuv1-dev; see results/logs/peers-build.log)" ;;
+	libuv | libevent | go)
+		[ -x "$PEER_BIN/echo-$t" ] || why="echo-$t did not build (see results/logs/peers-build.log)"
+		;;
 	esac
 	kind=model
 	case " $PEERS " in *" $t "*) kind=peer ;; esac
@@ -352,7 +355,7 @@ start_target() {
 		;;
 	node) launch "$NODE" "$HERE/peers/echo.js" 0 127.0.0.1 ;;
 	uvloop) launch "$UVPY" "$HERE/peers/echo_uvloop.py" 0 127.0.0.1 ;;
-	libuv) launch "$PEER_BIN/echo-libuv" 0 127.0.0.1 ;;
+	libuv | libevent | go) launch "$PEER_BIN/echo-$1" 0 127.0.0.1 ;;
 	*) launch "$SERVER" -m "$1" -b 127.0.0.1 -p 0 -q --drain-timeout 1 ;;
 	esac
 	[ -n "$PORT" ] || PORT=$(listening_port) || return 1
