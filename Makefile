@@ -66,9 +66,10 @@ endif
 CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
              src/client/pipe.c src/client/hello.c src/client/reads.c
 BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pattern.c \
-             src/bench/hist.c src/bench/sched.c src/bench/report.c src/bench/cpu.c
+             src/bench/hist.c src/bench/sched.c src/bench/report.c src/bench/cpu.c \
+             src/bench/setup.c src/bench/rss.c src/bench/dueq.c
 UNIT_TESTS = test_net test_io test_service test_num test_server_options test_hist test_sched \
-             test_proxy
+             test_proxy test_bench_setup test_bench_report test_bench_dueq
 INTEG_TESTS = test_cli test_bench test_echo_server test_echo_client test_concurrency \
               test_proxy_protocol test_nagle
 # Integration tests that run once per model.
@@ -137,6 +138,20 @@ $(BUILD)/tests/test_hist: $(call obj,tests/unit/test_hist.c src/bench/hist.c)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
 $(BUILD)/tests/test_sched: $(call obj,tests/unit/test_sched.c src/bench/sched.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/test_bench_setup: $(call obj,tests/unit/test_bench_setup.c src/bench/setup.c \
+                                 src/bench/rss.c src/bench/options.c) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/test_bench_report: $(call obj,tests/unit/test_bench_report.c src/bench/report.c \
+                                  src/bench/hist.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/test_bench_dueq: $(call obj,tests/unit/test_bench_dueq.c src/bench/dueq.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 

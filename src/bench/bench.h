@@ -23,28 +23,30 @@ struct bench_config {
     double warmup;       /* -w: seconds run before measuring */
     double rate;         /* -r: messages per second in all (open loop); 0: closed loop */
     double connect_rate; /* connections opened per second; 0: all at once */
-    int threads;         /* -T */
+    int threads;         /* -T (0 on the command line: one per CPU, resolved by the parser) */
+    int sources;         /* --sources: source addresses 127.0.0.x; 0 until main() chooses */
     int bulk;            /* --bulk: stream both ways, measure MB/s */
     int verify;          /* compare every echoed byte (on unless --no-verify) */
     int json;            /* --json: one JSON object on stdout */
     int quiet;           /* no progress line */
-    int timeout;         /* seconds for connecting and for a silent server at the end */
+    int timeout;         /* seconds a connection attempt may take before it counts as failed */
     const char *hist_file;
-    pid_t server_pid;             /* --server-pid: report its CPU per message */
+    pid_t server_pid;             /* --server-pid: report its CPU per message and its memory */
     struct sockaddr_storage addr; /* the server, resolved once */
     socklen_t addr_len;
 };
 
 /* Counters of one thread; the progress line reads them while the thread runs. */
 struct bench_counts {
-    atomic_ullong msgs;         /* messages echoed whole (measured window) */
-    atomic_ullong bytes_out;    /* bytes sent (measured window) */
-    atomic_ullong bytes_in;     /* bytes echoed back (measured window) */
-    atomic_ullong connected;    /* connections established */
-    atomic_ullong mismatches;   /* connections whose echo differed from what was sent */
-    atomic_ullong short_echoes; /* closed by the server with echoes missing */
-    atomic_ullong resets;       /* reset or other error by the server */
-    atomic_ullong connect_failures;
+    atomic_ullong msgs;             /* messages echoed whole (measured window) */
+    atomic_ullong bytes_out;        /* bytes sent (measured window) */
+    atomic_ullong bytes_in;         /* bytes echoed back (measured window) */
+    atomic_ullong connected;        /* connections established */
+    atomic_ullong mismatches;       /* connections whose echo differed from what was sent */
+    atomic_ullong short_echoes;     /* closed by the server with echoes missing */
+    atomic_ullong resets;           /* reset or other error by the server */
+    atomic_ullong connect_failures; /* refused, reset, or not up within --timeout */
+    atomic_ullong connect_timeouts; /* of those: not up within --timeout */
 };
 
 /* How the measured echoes were shared out among the connections that got connected: a fair
@@ -55,24 +57,32 @@ struct bench_spread {
     unsigned long long starved;  /* connections that got no echo in the measured window */
 };
 
-/* The clock of a run: everything is measured against it. */
+/* The clock of a run: everything is measured against it. start_ns is set before load_start(),
+ * the others once every connection is up or has failed, before load_go(). */
 struct bench_clock {
     uint64_t start_ns;   /* connecting begins */
+    uint64_t load_ns;    /* every connection is up or has failed: the load and warm-up start */
     uint64_t measure_ns; /* warm-up over: counting starts */
     uint64_t end_ns;     /* counting ends, connections close */
 };
 
 struct bench_thread;
 
-/* Starts the load threads; they connect, load and measure until clk->end_ns. Returns 0, or
- * -1 after logging. */
+/* Starts the load threads; they open their connections (at --connect-rate, each attempt given
+ * --timeout) and hold them idle until load_go(). Returns 0, or -1 after logging; either way
+ * load_go() and load_finish() must follow. */
 int load_start(const struct bench_config *cfg, const struct bench_clock *clk,
                struct bench_thread **threads);
 
+/* Starts the load on every connection that is up: clk's load_ns, measure_ns and end_ns must be
+ * set. The threads then load and measure until clk->end_ns. */
+void load_go(struct bench_thread *threads, int n);
+
 /* Waits for the threads, merges their histograms into *h, counts into *c and per-connection
- * shares into *spread, frees them. */
+ * shares into *spread, adds the CPU time the threads used in the measured window to
+ * *thread_cpu_ns, frees them. */
 void load_finish(struct bench_thread *threads, int n, struct hist *h, struct bench_counts *c,
-                 struct bench_spread *spread);
+                 struct bench_spread *spread, uint64_t *thread_cpu_ns);
 
 /* Sums the live counters of the running threads into *c (for the progress line). */
 void load_peek(struct bench_thread *threads, int n, struct bench_counts *c);

@@ -1,8 +1,9 @@
 /*
  * load: echo-bench's load threads. Each owns a share of the connections and one epoll loop;
- * it sends the pattern, checks every echoed byte against it, and times each message from
- * when it was sent (closed loop) or when it was due (open loop, so a stalled server shows up
- * in the percentiles instead of slowing the load down: no coordinated omission).
+ * it opens them and holds them idle until load_go(), then sends the pattern, checks every
+ * echoed byte against it, and times each message from when it was sent (closed loop) or when
+ * it was due (open loop, so a stalled server shows up in the percentiles instead of slowing
+ * the load down: no coordinated omission).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -10,22 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../log.h"
 #include "bench.h"
+#include "dueq.h"
 #include "pattern.h"
 #include "sched.h"
 
 #define EVENTS    256
 #define OPEN_RING 4096 /* open loop: messages that may be due but unanswered per connection */
-/* Source addresses for a loopback server: connections come from 127.0.0.1 to 127.0.0.32 in
- * turn. One source address has only the ~28,000 ephemeral ports, and connections of earlier
- * runs still hold theirs in TIME_WAIT; with one source, connect() then spends its time
- * searching for a free port (seen: 19,000 connections after a run of 12,000 never came up). */
-#define LOOPBACK_SOURCES 32
+#define NS        1000000000u
 
 enum { CONN_IDLE, CONN_CONNECTING, CONN_OPEN, CONN_DONE };
 
@@ -36,22 +35,32 @@ struct bconn {
     uint64_t recvd;     /* bytes echoed back and checked */
     uint64_t due;       /* bytes that may be sent so far */
     uint64_t scheduled; /* messages scheduled so far */
+    uint64_t opened_ns; /* when connect() was called: it must be up within --timeout */
     struct sched sched; /* open loop: when the next messages are due */
     uint64_t *stamps;   /* per message in flight: sent (closed) or due (open) time */
     uint32_t mask;      /* stamps has mask + 1 entries */
     int was_open;       /* it got connected at some point */
+    int queued;         /* open loop: in its thread's dueq */
     uint64_t measured;  /* bytes echoed back in the measured window */
 };
 
 struct bench_thread {
     const struct bench_config *cfg;
-    const struct bench_clock *clk;
+    const struct bench_clock *clk; /* all of it readable only once go is seen */
     int index, nthreads, epfd;
+    int go_fd;     /* an eventfd all threads share: load_go() writes it to wake them */
+    atomic_int go; /* set by load_go() */
+    int loading;   /* go seen: traffic flows */
+    int started;   /* tid is a running thread */
     pthread_t tid;
     struct bconn *conns;
     long n, opened;
+    long oldest;          /* connections before it are not connecting any more */
     uint64_t interval_ns; /* open loop: between two messages of one connection */
+    struct dueq due;      /* open loop: the open connections by when their next message is due */
     uint64_t now;
+    int cpu_started; /* cpu_ns holds the thread's CPU time when measuring began */
+    uint64_t cpu_ns; /* then its CPU time in the measured window */
     struct hist hist;
     struct bench_counts counts;
     unsigned char buf[64 * 1024];
@@ -67,7 +76,16 @@ uint64_t bench_now_ns(void)
 
 static int measuring(const struct bench_thread *t)
 {
-    return t->now >= t->clk->measure_ns && t->now < t->clk->end_ns;
+    return t->loading && t->now >= t->clk->measure_ns && t->now < t->clk->end_ns;
+}
+
+/* Returns the CPU time the calling thread has used, in ns. */
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
 }
 
 static void count(atomic_ullong *c, uint64_t n)
@@ -114,6 +132,14 @@ static void send_due(struct bench_thread *t, struct bconn *c)
     }
 }
 
+/* Open loop: puts c in the queue of connections with messages to come, unless it is there. */
+static void queue(struct bench_thread *t, struct bconn *c)
+{
+    if (c->queued || c->state != CONN_OPEN)
+        return;
+    c->queued = dueq_push(&t->due, c->sched.next_ns, (uint32_t)(c - t->conns)) == 0;
+}
+
 /* Accounts for the messages that n more echoed bytes complete. */
 static void complete(struct bench_thread *t, struct bconn *c, size_t n)
 {
@@ -134,6 +160,8 @@ static void complete(struct bench_thread *t, struct bconn *c, size_t n)
         if (t->cfg->rate <= 0) /* closed loop: an answer lets the next message go */
             schedule(t, c, t->now);
     }
+    if (t->cfg->rate > 0) /* open loop: the ring may have room again */
+        queue(t, c);
 }
 
 /* Reads and checks echoes until the socket is empty. */
@@ -162,19 +190,37 @@ static void receive(struct bench_thread *t, struct bconn *c)
     }
 }
 
-/* The connection is up: start its traffic. */
+/* Lets the traffic of an open connection begin. */
+static void start_traffic(struct bench_thread *t, struct bconn *c)
+{
+    if (t->cfg->bulk)
+        c->due = UINT64_MAX;
+    else if (t->cfg->rate > 0) {
+        sched_init(&c->sched, t->now, t->interval_ns, c - t->conns, t->n);
+        queue(t, c);
+    } else
+        for (int i = 0; i < t->cfg->depth; i++)
+            schedule(t, c, t->now);
+    send_due(t, c); /* its EPOLLOUT edge came long ago */
+}
+
+/* The connection is up: it waits for load_go(), or starts at once if that came. */
 static void established(struct bench_thread *t, struct bconn *c)
 {
     c->state = CONN_OPEN;
     c->was_open = 1;
     count(&t->counts.connected, 1);
-    if (t->cfg->bulk)
-        c->due = UINT64_MAX;
-    else if (t->cfg->rate > 0)
-        sched_init(&c->sched, t->now, t->interval_ns, c - t->conns, t->n);
-    else
-        for (int i = 0; i < t->cfg->depth; i++)
-            schedule(t, c, t->now);
+    if (t->loading)
+        start_traffic(t, c);
+}
+
+/* load_go() was seen: the clock is complete; start every open connection. */
+static void start_load(struct bench_thread *t)
+{
+    t->loading = 1;
+    for (long i = 0; i < t->opened; i++)
+        if (t->conns[i].state == CONN_OPEN)
+            start_traffic(t, &t->conns[i]);
 }
 
 static void on_event(struct bench_thread *t, struct bconn *c, uint32_t events)
@@ -197,12 +243,21 @@ static void on_event(struct bench_thread *t, struct bconn *c, uint32_t events)
     send_due(t, c);
 }
 
-/* Is the server on IPv4 loopback (127.0.0.0/8), where every 127.x address is ours to use? */
-static int is_loopback_v4(const struct bench_config *cfg)
+/*
+ * Binds fd to the source address 127.0.0.(1 + k), port left to connect(): with
+ * IP_BIND_ADDRESS_NO_PORT the port is picked for the whole address pair, so each source has
+ * its own ~28,000 ports towards the server (a plain bind() to port 0 would pick one for every
+ * destination). Returns 0 or -1.
+ */
+static int bind_source(int fd, long k)
 {
-    const struct sockaddr_in *sin = (const struct sockaddr_in *)&cfg->addr;
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    int on = 1;
 
-    return cfg->addr.ss_family == AF_INET && (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+    src.sin_addr.s_addr = htonl(0x7f000001u + (uint32_t)k);
+    if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on)) < 0)
+        return -1;
+    return bind(fd, (struct sockaddr *)&src, sizeof(src));
 }
 
 /* Starts connecting connection i of this thread (global number g). */
@@ -214,24 +269,37 @@ static void open_one(struct bench_thread *t, struct bconn *c, long g)
 
     c->state = CONN_CONNECTING;
     c->fd = fd;
+    c->opened_ns = t->now;
     if (fd < 0) {
         finish(c, &t->counts.connect_failures);
         return;
     }
     net_set_nodelay(fd);
-    if (is_loopback_v4(cfg)) {
-        struct sockaddr_in src = {.sin_family = AF_INET};
-        int on = 1;
-        /* The port is picked at connect(), for the whole address pair, not at bind(). A failed
-         * bind() only loses the spread over source addresses: connect() then picks one. */
-        setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
-        src.sin_addr.s_addr = htonl(0x7f000001u + (uint32_t)(g % LOOPBACK_SOURCES));
-        (void)bind(fd, (struct sockaddr *)&src, sizeof(src));
-    }
-    if ((connect(fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) < 0 &&
+    if ((cfg->sources > 1 && bind_source(fd, g % cfg->sources) < 0) ||
+        (connect(fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) < 0 &&
          errno != EINPROGRESS) ||
         epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
         finish(c, &t->counts.connect_failures);
+}
+
+/* Fails the connection attempts that are not up after --timeout. Returns when the next one
+ * expires (UINT64_MAX: none is pending). Attempts start in the order of the connections, so
+ * the oldest pending one is never before t->oldest. */
+static uint64_t expire_connects(struct bench_thread *t)
+{
+    uint64_t limit = (uint64_t)t->cfg->timeout * NS;
+
+    for (; t->oldest < t->opened; t->oldest++) {
+        struct bconn *c = &t->conns[t->oldest];
+
+        if (c->state != CONN_CONNECTING)
+            continue;
+        if (t->now < c->opened_ns + limit)
+            return c->opened_ns + limit;
+        count(&t->counts.connect_timeouts, 1);
+        finish(c, &t->counts.connect_failures);
+    }
+    return UINT64_MAX;
 }
 
 /* Opens the connections whose turn has come under --connect-rate. */
@@ -249,32 +317,38 @@ static void open_some(struct bench_thread *t)
         open_one(t, &t->conns[t->opened], t->opened * t->nthreads + t->index);
 }
 
-/* Open loop: lets the messages whose time has come go, and returns when the next one is due. */
+/* Returns non-zero when c's ring has room for one more message in flight. */
+static int ring_room(const struct bench_thread *t, const struct bconn *c)
+{
+    return c->scheduled - c->recvd / t->cfg->size <= c->mask;
+}
+
+/*
+ * Open loop: lets the messages whose time has come go, and returns when the next one is due.
+ * Only the connections at the head of the queue are touched: with 100,000 connections, a
+ * scan of all of them for every message would make echo-bench the limit it measures.
+ */
 static uint64_t schedule_due(struct bench_thread *t)
 {
-    uint64_t next = UINT64_MAX;
+    struct dueq_item it;
 
-    for (long i = 0; i < t->opened; i++) {
-        struct bconn *c = &t->conns[i];
-        int more = 0;
-
-        if (c->state != CONN_OPEN)
-            continue;
+    while (dueq_peek(&t->due, &it) && it.due_ns <= t->now) {
+        struct bconn *c = &t->conns[it.id];
         uint64_t due;
 
+        dueq_pop(&t->due);
+        c->queued = 0;
+        if (c->state != CONN_OPEN)
+            continue;
         /* A full ring means the server is far behind: those messages wait, keeping their
-         * due time, and are timed from it once they go. */
-        while (c->scheduled - c->recvd / t->cfg->size <= c->mask &&
-               sched_take(&c->sched, t->now, &due)) {
+         * due time, and are timed from it once they go; complete() queues c again. */
+        while (ring_room(t, c) && sched_take(&c->sched, t->now, &due))
             schedule(t, c, due);
-            more = 1;
-        }
-        if (more)
-            send_due(t, c);
-        if (c->state == CONN_OPEN && c->sched.next_ns < next)
-            next = c->sched.next_ns;
+        send_due(t, c);
+        if (ring_room(t, c))
+            queue(t, c);
     }
-    return next;
+    return dueq_peek(&t->due, &it) ? it.due_ns : UINT64_MAX;
 }
 
 /* Waits for events until at most deadline (ns, monotonic), with nanosecond precision. */
@@ -291,44 +365,71 @@ static int wait_events(struct bench_thread *t, struct epoll_event *ev, uint64_t 
     return n;
 }
 
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Does what is due now: opens, expires, starts the CPU clock, sends what the open loop has
+ * scheduled. Returns when to look again. */
+static uint64_t tick(struct bench_thread *t)
+{
+    /* Before load_go() the eventfd wakes the thread; the second is a bound, not a need. */
+    uint64_t deadline = t->loading ? t->clk->end_ns : t->now + NS;
+
+    open_some(t);
+    if (t->opened < t->n)
+        deadline = earliest(deadline, t->now + 1000000); /* pacing connects: again in 1 ms */
+    deadline = earliest(deadline, expire_connects(t));
+    if (!t->loading)
+        return deadline;
+    if (!t->cpu_started && t->now >= t->clk->measure_ns) {
+        t->cpu_ns = thread_cpu_ns();
+        t->cpu_started = 1;
+    } else if (!t->cpu_started) {
+        deadline = earliest(deadline, t->clk->measure_ns);
+    }
+    if (t->cfg->rate > 0 && !t->cfg->bulk)
+        deadline = earliest(deadline, schedule_due(t));
+    return deadline;
+}
+
 static void *run(void *arg)
 {
     struct bench_thread *t = arg;
     struct epoll_event ev[EVENTS];
 
-    for (t->now = bench_now_ns(); t->now < t->clk->end_ns; t->now = bench_now_ns()) {
-        uint64_t deadline = t->clk->end_ns;
+    for (t->now = bench_now_ns(); !t->loading || t->now < t->clk->end_ns; t->now = bench_now_ns()) {
         int n;
 
-        open_some(t);
-        if (t->opened < t->n && t->now + 1000000 < deadline)
-            deadline = t->now + 1000000; /* pacing connects: look again in 1 ms */
-        if (t->cfg->rate > 0 && !t->cfg->bulk) {
-            uint64_t next = schedule_due(t);
-            if (next < deadline)
-                deadline = next;
-        }
-        n = wait_events(t, ev, deadline);
+        if (!t->loading && atomic_load_explicit(&t->go, memory_order_acquire))
+            start_load(t);
+        n = wait_events(t, ev, tick(t));
         t->now = bench_now_ns();
         for (int i = 0; i < n; i++)
-            on_event(t, ev[i].data.ptr, ev[i].events);
+            if (ev[i].data.ptr) /* NULL: the eventfd of load_go() */
+                on_event(t, ev[i].data.ptr, ev[i].events);
     }
+    t->cpu_ns = t->cpu_started ? thread_cpu_ns() - t->cpu_ns : 0;
     for (long i = 0; i < t->opened; i++)
         if (t->conns[i].fd >= 0)
             close(t->conns[i].fd);
     return NULL;
 }
 
-/* Sets up thread index of n: its share of the connections and their stamp rings. */
+/* Sets up thread index of n: its share of the connections and their stamp rings, and its
+ * epoll with go_fd in it. */
 static int thread_init(struct bench_thread *t, const struct bench_config *cfg,
-                       const struct bench_clock *clk, int index, int n)
+                       const struct bench_clock *clk, int index, int n, int go_fd)
 {
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.ptr = NULL};
     uint32_t ring = 1;
 
     t->cfg = cfg;
     t->clk = clk;
     t->index = index;
     t->nthreads = n;
+    t->go_fd = go_fd;
     t->n = cfg->conns / n + (index < cfg->conns % n);
     hist_init(&t->hist);
     if (cfg->rate > 0)
@@ -337,7 +438,8 @@ static int thread_init(struct bench_thread *t, const struct bench_config *cfg,
         ring *= 2;
     t->epfd = epoll_create1(EPOLL_CLOEXEC);
     t->conns = calloc((size_t)(t->n ? t->n : 1), sizeof(*t->conns));
-    if (t->epfd < 0 || !t->conns)
+    if (t->epfd < 0 || !t->conns || epoll_ctl(t->epfd, EPOLL_CTL_ADD, go_fd, &ev) < 0 ||
+        (cfg->rate > 0 && dueq_init(&t->due, t->n) < 0))
         return -1;
     for (long i = 0; i < t->n; i++) {
         struct bconn *c = &t->conns[i];
@@ -358,6 +460,7 @@ static void thread_fini(struct bench_thread *t)
     for (long i = 0; t->conns && i < t->n; i++)
         free(t->conns[i].stamps);
     free(t->conns);
+    dueq_fini(&t->due);
     if (t->epfd >= 0)
         close(t->epfd);
 }
@@ -365,7 +468,7 @@ static void thread_fini(struct bench_thread *t)
 int load_start(const struct bench_config *cfg, const struct bench_clock *clk,
                struct bench_thread **threads)
 {
-    int n = cfg->threads;
+    int n = cfg->threads, go_fd;
     struct bench_thread *t = calloc((size_t)n, sizeof(*t));
 
     *threads = t;
@@ -373,8 +476,12 @@ int load_start(const struct bench_config *cfg, const struct bench_clock *clk,
         log_error("out of memory");
         return -1;
     }
+    for (int i = 0; i < n; i++)
+        t[i].epfd = t[i].go_fd = -1;
+    go_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    t[0].go_fd = go_fd; /* load_finish() closes it, even if setting up fails */
     for (int i = 0; i < n; i++) {
-        if (thread_init(&t[i], cfg, clk, i, n) < 0) {
+        if (go_fd < 0 || thread_init(&t[i], cfg, clk, i, n, go_fd) < 0) {
             log_error("setting up %ld connections: %s", cfg->conns, strerror(errno));
             return -1;
         }
@@ -385,8 +492,23 @@ int load_start(const struct bench_config *cfg, const struct bench_clock *clk,
             log_error("pthread_create: %s", strerror(err));
             return -1;
         }
+        t[i].started = 1;
     }
     return 0;
+}
+
+void load_go(struct bench_thread *threads, int n)
+{
+    uint64_t one = 1;
+
+    if (!threads)
+        return;
+    for (int i = 0; i < n; i++)
+        atomic_store_explicit(&threads[i].go, 1, memory_order_release);
+    /* Wakes every thread's epoll at once (edge-triggered: once each). Should the write fail,
+     * they still see go within the second they wait at most. */
+    if (threads[0].go_fd >= 0 && write(threads[0].go_fd, &one, sizeof(one)) < 0)
+        log_error("waking the load threads: %s", strerror(errno));
 }
 
 /* Adds the counters of src to dst. */
@@ -424,18 +546,21 @@ static void add_spread(const struct bench_thread *t, struct bench_spread *s)
 }
 
 void load_finish(struct bench_thread *threads, int n, struct hist *h, struct bench_counts *c,
-                 struct bench_spread *spread)
+                 struct bench_spread *spread, uint64_t *thread_cpu_ns)
 {
     hist_init(h);
     memset(c, 0, sizeof(*c));
     memset(spread, 0, sizeof(*spread));
-    for (int i = 0; i < n; i++) {
-        if (threads[i].tid)
+    for (int i = 0; threads && i < n; i++) {
+        if (threads[i].started)
             pthread_join(threads[i].tid, NULL);
         hist_merge(h, &threads[i].hist);
         add_counts(c, &threads[i].counts);
         add_spread(&threads[i], spread);
+        *thread_cpu_ns += threads[i].cpu_ns;
         thread_fini(&threads[i]);
     }
+    if (threads && threads[0].go_fd >= 0)
+        close(threads[0].go_fd);
     free(threads);
 }

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +12,8 @@
 #include "options.h"
 #include "pattern.h"
 #include "report.h"
+#include "rss.h"
+#include "setup.h"
 
 /* Resolves the server's address once, for every connection. Returns 0, or -1 after logging. */
 static int resolve(struct bench_config *cfg)
@@ -33,21 +34,18 @@ static int resolve(struct bench_config *cfg)
     return 0;
 }
 
-/* Makes room for one descriptor per connection. Returns 0, or -1 after logging. */
-static int raise_fd_limit(long conns)
+/* Raises the descriptor limit as far as it goes, and checks that the connections fit. Returns
+ * 0, or -1 after logging, before any connection was opened. */
+static int check_fd_limit(const struct bench_config *cfg)
 {
-    struct rlimit rl;
-    rlim_t need = (rlim_t)conns + 64;
+    long need = setup_fds_needed(cfg->conns, cfg->threads);
+    long long limit = setup_raise_fd_limit();
 
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+    if (limit < 0 || limit >= need)
         return 0;
-    if (rl.rlim_max < need) {
-        log_error("-c %ld needs %llu descriptors, but the hard limit is %llu (ulimit -Hn)", conns,
-                  (unsigned long long)need, (unsigned long long)rl.rlim_max);
-        return -1;
-    }
-    rl.rlim_cur = need;
-    return setrlimit(RLIMIT_NOFILE, &rl);
+    log_error("-c %ld needs about %ld descriptors, the limit is %lld (ulimit -Hn)", cfg->conns,
+              need, limit);
+    return -1;
 }
 
 static void sleep_until(uint64_t ns)
@@ -62,40 +60,114 @@ static void sleep_until(uint64_t ns)
     nanosleep(&ts, NULL);
 }
 
+/* Returns the phase of the run at now, for the progress line. */
+static const char *phase(const struct bench_clock *clk, uint64_t now)
+{
+    return !clk->load_ns ? "connecting" : now < clk->measure_ns ? "warming up" : "measuring";
+}
+
+/* Prints the progress line (on a terminal, without -q). */
+static void progress(const struct bench_config *cfg, const struct bench_clock *clk,
+                     struct bench_thread *threads)
+{
+    uint64_t now = bench_now_ns();
+    struct bench_counts c;
+
+    load_peek(threads, cfg->threads, &c);
+    report_progress(stderr, &c, (double)(now - clk->start_ns) / 1e9, phase(clk, now));
+}
+
 /* Waits for the run to reach t, with a progress line each second on a terminal. */
 static void wait_until(uint64_t t, const struct bench_config *cfg, const struct bench_clock *clk,
                        struct bench_thread *threads)
 {
-    int progress = !cfg->quiet && isatty(STDERR_FILENO);
-    struct bench_counts c;
+    int show = !cfg->quiet && isatty(STDERR_FILENO);
 
     for (uint64_t now = bench_now_ns(); now < t; now = bench_now_ns()) {
-        sleep_until(progress && now + 1000000000u < t ? now + 1000000000u : t);
-        if (progress) {
-            load_peek(threads, cfg->threads, &c);
-            report_progress(stderr, &c, (double)(bench_now_ns() - clk->start_ns) / 1e9,
-                            bench_now_ns() >= clk->measure_ns);
-        }
+        sleep_until(show && now + 1000000000u < t ? now + 1000000000u : t);
+        if (show)
+            progress(cfg, clk, threads);
     }
-    if (progress && t == clk->end_ns)
+    if (show && t == clk->end_ns)
         fputc('\n', stderr);
 }
 
-/* Runs the load and measures. Fills r (hist is the caller's). Returns 0, or -1 after logging. */
+/*
+ * Waits until every connection is up or has failed, polling every 2 ms, with a progress line
+ * each second on a terminal. The threads fail an attempt after --timeout, so this ends by
+ * itself; the bound (the opening at --connect-rate, --timeout and a second) is a safety net.
+ */
+static void wait_connected(const struct bench_config *cfg, const struct bench_clock *clk,
+                           struct bench_thread *threads)
+{
+    int show = !cfg->quiet && isatty(STDERR_FILENO);
+    double opening = cfg->connect_rate > 0 ? (double)cfg->conns / cfg->connect_rate : 0;
+    uint64_t bound = clk->start_ns + (uint64_t)((opening + cfg->timeout + 1) * 1e9);
+    uint64_t shown = clk->start_ns;
+    struct bench_counts c;
+
+    for (uint64_t now = bench_now_ns(); now < bound; now = bench_now_ns()) {
+        load_peek(threads, cfg->threads, &c);
+        if (atomic_load(&c.connected) + atomic_load(&c.connect_failures) >=
+            (unsigned long long)cfg->conns)
+            return;
+        if (show && now >= shown + 1000000000u) {
+            progress(cfg, clk, threads);
+            shown = now;
+        }
+        sleep_until(now + 2000000);
+    }
+}
+
+/* Reads the server's resident memory into *kib when --server-pid was given; with settle,
+ * once it stops changing. Clears r->have_server_rss when it cannot be read. */
+static void server_rss(const struct bench_config *cfg, struct bench_result *r, long *kib,
+                       int settle)
+{
+    if (r->have_server_rss &&
+        (settle ? rss_settle(cfg->server_pid, kib) : rss_read(cfg->server_pid, kib)) < 0)
+        r->have_server_rss = 0;
+}
+
+/* The first phase of a run, once load_start() has begun it: waits until every connection is
+ * up or has failed, notes how long that took, and reads the server's memory with them idle. */
+static void connect_all(const struct bench_config *cfg, struct bench_result *r,
+                        const struct bench_clock *clk, struct bench_thread *threads)
+{
+    struct bench_counts c;
+
+    wait_connected(cfg, clk, threads);
+    r->connect_seconds = (double)(bench_now_ns() - clk->start_ns) / 1e9;
+    load_peek(threads, cfg->threads, &c);
+    r->rss_conns = atomic_load(&c.connected);
+    server_rss(cfg, r, &r->rss_connected_kib, 1);
+}
+
+/* Runs the load and measures: first every connection is opened and left idle, then the load
+ * runs through the warm-up and the measured window. Fills r (hist is the caller's). Returns
+ * 0, or -1 after logging. */
 static int measure(const struct bench_config *cfg, struct bench_result *r, struct hist *h)
 {
-    struct bench_clock clk;
+    struct bench_clock clk = {0};
     struct bench_thread *threads;
     struct bench_counts c;
-    uint64_t s0 = 0, s1 = 0, b0, b1;
+    uint64_t s0 = 0, s1 = 0, b0, b1, tcpu = 0;
 
+    r->have_server_rss = cfg->server_pid > 0;
+    server_rss(cfg, r, &r->rss_before_kib, 0);
     clk.start_ns = bench_now_ns();
-    clk.measure_ns = clk.start_ns + (uint64_t)(cfg->warmup * 1e9);
-    clk.end_ns = clk.measure_ns + (uint64_t)(cfg->duration * 1e9);
     if (load_start(cfg, &clk, &threads) < 0) {
-        load_finish(threads, cfg->threads, h, &c, &r->spread);
+        /* The threads that did start end at once. */
+        clk.load_ns = clk.measure_ns = clk.end_ns = bench_now_ns();
+        load_go(threads, cfg->threads);
+        load_finish(threads, cfg->threads, h, &c, &r->spread, &tcpu);
         return -1;
     }
+    connect_all(cfg, r, &clk, threads);
+    clk.load_ns = bench_now_ns();
+    clk.measure_ns = clk.load_ns + (uint64_t)(cfg->warmup * 1e9);
+    clk.end_ns = clk.measure_ns + (uint64_t)(cfg->duration * 1e9);
+    load_go(threads, cfg->threads);
     wait_until(clk.measure_ns, cfg, &clk, threads);
     b0 = cpu_self_ns();
     r->have_server_cpu = cfg->server_pid > 0 && cpu_process_ns(cfg->server_pid, &s0) == 0;
@@ -103,12 +175,14 @@ static int measure(const struct bench_config *cfg, struct bench_result *r, struc
     b1 = cpu_self_ns();
     if (r->have_server_cpu && cpu_process_ns(cfg->server_pid, &s1) < 0)
         r->have_server_cpu = 0;
-    load_finish(threads, cfg->threads, h, &c, &r->spread);
+    server_rss(cfg, r, &r->rss_end_kib, 0);
+    load_finish(threads, cfg->threads, h, &c, &r->spread, &tcpu);
     r->cfg = cfg;
     r->hist = h;
     r->seconds = cfg->duration;
     r->server_cpu_ns = (double)(s1 - s0);
     r->bench_cpu_ns = (double)(b1 - b0);
+    r->thread_cpu_ns = (double)tcpu;
     report_counts(r, &c);
     return 0;
 }
@@ -123,6 +197,14 @@ static int write_hist(const struct bench_config *cfg, const struct hist *h)
         return -1;
     }
     return 0;
+}
+
+/* Reports a usage error. Returns the exit status, 2. */
+static int usage_error(const char *err)
+{
+    log_error("%s", err);
+    fprintf(stderr, "Usage: echo-bench [OPTIONS] HOST PORT  (--help for details)\n");
+    return 2;
 }
 
 int main(int argc, char **argv)
@@ -141,13 +223,16 @@ int main(int argc, char **argv)
         printf("echo-bench (tcpecho) %s\n", TCPECHO_VERSION);
         return 0;
     case BENCH_USAGE:
-        log_error("%s", err);
-        fprintf(stderr, "Usage: echo-bench [OPTIONS] HOST PORT  (--help for details)\n");
-        return 2;
+        return usage_error(err);
     case BENCH_RUN:
         break;
     }
-    if (resolve(&cfg) < 0 || raise_fd_limit(cfg.conns) < 0)
+    if (resolve(&cfg) < 0)
+        return 1;
+    cfg.sources = setup_sources(&cfg.addr, cfg.conns, cfg.sources, err, sizeof(err));
+    if (cfg.sources < 0)
+        return usage_error(err);
+    if (check_fd_limit(&cfg) < 0)
         return 1;
     if (pattern_init() < 0 || measure(&cfg, &r, &h) < 0)
         return 1;

@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <getopt.h>
+#include <sched.h>
 #include <string.h>
 
 #include "../cli.h"
@@ -14,7 +15,8 @@ enum {
     OPT_JSON,
     OPT_HIST,
     OPT_SERVER_PID,
-    OPT_TIMEOUT
+    OPT_TIMEOUT,
+    OPT_SOURCES
 };
 
 static const struct option long_options[] = {
@@ -32,6 +34,7 @@ static const struct option long_options[] = {
     {"hist", required_argument, NULL, OPT_HIST},
     {"server-pid", required_argument, NULL, OPT_SERVER_PID},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"sources", required_argument, NULL, OPT_SOURCES},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -54,17 +57,22 @@ void bench_usage(FILE *f)
             "                         from when it was due, so stalls are not hidden\n"
             "                         [0: closed loop, send the next when the echo is back]\n"
             "      --bulk             stream both ways as fast as possible; report MB/s\n"
-            "  -T, --threads N        load threads [1]\n"
+            "  -T, --threads N        load threads, 1-256; 0: one per CPU it may run on [1]\n"
             "      --connect-rate N   open at most N connections per second [0: all at once]\n"
+            "      --sources N        connect from 127.0.0.1 to 127.0.0.N in turn, 1-254;\n"
+            "                         only to a server on 127.x [one per 10000 connections\n"
+            "                         to 127.x, else the kernel picks]\n"
             "      --no-verify        do not compare the echoed bytes\n"
             "      --json             print one JSON object instead of the text report\n"
             "      --hist FILE        write the latency distribution to FILE\n"
-            "      --server-pid PID   also report the server's CPU time per message\n"
-            "      --timeout SECS     give up on connections not up within SECS [10]\n"
+            "      --server-pid PID   also report the server's CPU time per message and its\n"
+            "                         memory per connection\n"
+            "      --timeout SECS     count a connection not up within SECS as failed [10]\n"
             "  -q, --quiet            no progress line\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n"
             "\n"
+            "Every connection is opened first; the load starts once each is up or has failed.\n"
             "Exit status: 0 when every echo was exact; 1 on a mismatch, a short echo, a reset\n"
             "or a failed connection; 2 on a usage error.\n",
             BENCH_MAX_CONNS);
@@ -118,8 +126,12 @@ static int apply(int opt, const char *arg, struct bench_config *cfg, char *err)
         cfg->depth = (int)v;
         break;
     case 'T':
-        r = cli_number("--threads", arg, 1, 256, &v, err);
+        r = cli_number("--threads", arg, 0, 256, &v, err);
         cfg->threads = (int)v;
+        break;
+    case OPT_SOURCES:
+        r = cli_number("--sources", arg, 1, 254, &v, err);
+        cfg->sources = (int)v;
         break;
     case OPT_TIMEOUT:
         r = cli_number("--timeout", arg, 1, 3600, &v, err);
@@ -162,6 +174,19 @@ static int flag(int opt, const char *arg, struct bench_config *cfg)
         return 1;
     }
     return 0;
+}
+
+/* Returns the CPUs this process may run on (its affinity mask, as taskset sets it), at most
+ * 256, the most load threads there may be; 1 when it cannot be read. */
+static int cpus_allowed(void)
+{
+    cpu_set_t set;
+    int n;
+
+    if (sched_getaffinity(0, sizeof(set), &set) < 0)
+        return 1;
+    n = CPU_COUNT(&set);
+    return n < 1 ? 1 : n > 256 ? 256 : n;
 }
 
 /* Applies HOST PORT (or HOST:PORT). Returns 0, or -1 with the reason in err. */
@@ -211,6 +236,8 @@ enum bench_options_result bench_options_parse(int argc, char **argv, struct benc
     }
     if (arguments(argc - optind, argv + optind, cfg, err) < 0)
         return BENCH_USAGE;
+    if (cfg->threads == 0)
+        cfg->threads = cpus_allowed();
     if (cfg->threads > cfg->conns)
         cfg->threads = (int)cfg->conns;
     if (cfg->bulk && cfg->rate > 0) {

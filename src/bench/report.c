@@ -16,11 +16,24 @@ void report_counts(struct bench_result *r, struct bench_counts *c)
     r->short_echoes = atomic_load(&c->short_echoes);
     r->resets = atomic_load(&c->resets);
     r->connect_failures = atomic_load(&c->connect_failures);
+    r->connect_timeouts = atomic_load(&c->connect_timeouts);
 }
 
 unsigned long long report_errors(const struct bench_result *r)
 {
     return r->mismatches + r->short_echoes + r->resets + r->connect_failures;
+}
+
+double report_load_pct(const struct bench_result *r)
+{
+    double can = (double)r->cfg->threads * r->seconds * 1e9;
+
+    return can > 0 ? r->thread_cpu_ns / can * 100 : 0;
+}
+
+int report_load_bound(const struct bench_result *r)
+{
+    return report_load_pct(r) >= REPORT_LOAD_BOUND_PCT;
 }
 
 static const char *mode(const struct bench_config *cfg)
@@ -63,17 +76,54 @@ static void text_spread(FILE *f, const struct bench_result *r)
     fputc('\n', f);
 }
 
+/* When the load threads used nearly all their CPU: the line that says so. */
+static void text_load(FILE *f, const struct bench_result *r)
+{
+    int n = r->cfg->threads;
+
+    if (!report_load_bound(r))
+        return;
+    fprintf(f,
+            "  load        echo-bench used %.0f%% of its %d load thread%s CPU: it, not the "
+            "server, may be the limit (add -T threads where cores allow)\n",
+            report_load_pct(r), n, n == 1 ? "'s" : "s'");
+}
+
+/* The server's resident memory before, with every connection up and idle, and at the end. */
+static void text_rss(FILE *f, const struct bench_result *r)
+{
+    if (!r->have_server_rss)
+        return;
+    fprintf(f, "  server RSS  %.1f MiB before, %.1f MiB with %llu connections up",
+            (double)r->rss_before_kib / 1024, (double)r->rss_connected_kib / 1024, r->rss_conns);
+    if (r->rss_conns > 0)
+        fprintf(f, " (%.2f KiB per connection)",
+                (double)(r->rss_connected_kib - r->rss_before_kib) / (double)r->rss_conns);
+    fprintf(f, ", %.1f MiB at the end\n", (double)r->rss_end_kib / 1024);
+}
+
+/* The first line: the target and the load. */
+static void text_header(FILE *f, const struct bench_result *r)
+{
+    const struct bench_config *c = r->cfg;
+
+    fprintf(f, "echo-bench: %s:%u, %ld connections, ", c->host, c->port, c->conns);
+    if (c->bulk)
+        fprintf(f, "bulk: both ways at full speed");
+    else
+        fprintf(f, "%zu B messages, depth %d, %s loop", c->size, c->depth, mode(c));
+    if (c->rate > 0)
+        fprintf(f, " at %.0f msgs/s", c->rate);
+    fprintf(f, ", %.1f s after %.1f s warm-up\n", r->seconds, c->warmup);
+}
+
 void report_text(FILE *f, const struct bench_result *r)
 {
     const struct bench_config *c = r->cfg;
     double mb_out = (double)r->bytes_out / r->seconds / 1e6;
     double mb_in = (double)r->bytes_in / r->seconds / 1e6;
 
-    fprintf(f, "echo-bench: %s:%u, %ld connections, %zu B messages, depth %d, %s loop", c->host,
-            c->port, c->conns, c->size, c->depth, mode(c));
-    if (c->rate > 0)
-        fprintf(f, " at %.0f msgs/s", c->rate);
-    fprintf(f, ", %.1f s after %.1f s warm-up\n", r->seconds, c->warmup);
+    text_header(f, r);
     if (!c->bulk)
         fprintf(f, "  throughput  %.0f msgs/s, %.2f MB/s out, %.2f MB/s in\n",
                 (double)r->msgs / r->seconds, mb_out, mb_in);
@@ -90,8 +140,13 @@ void report_text(FILE *f, const struct bench_result *r)
             "  errors      %llu mismatched, %llu short, %llu reset, %llu failed to connect "
             "(%llu of %ld connected)\n",
             r->mismatches, r->short_echoes, r->resets, r->connect_failures, r->connected, c->conns);
+    if (r->connect_timeouts)
+        fprintf(f, "  connecting  %llu of %ld not up within --timeout %d s\n", r->connect_timeouts,
+                c->conns, c->timeout);
     text_spread(f, r);
     text_cpu(f, r);
+    text_load(f, r);
+    text_rss(f, r);
 }
 
 void report_json(FILE *f, const struct bench_result *r)
@@ -100,8 +155,10 @@ void report_json(FILE *f, const struct bench_result *r)
 
     fprintf(f,
             "{\"host\":\"%s\",\"port\":%u,\"connections\":%ld,\"size\":%zu,\"depth\":%d,"
-            "\"mode\":\"%s\",\"rate\":%.0f,\"seconds\":%.3f,\"warmup\":%.3f,",
-            c->host, c->port, c->conns, c->size, c->depth, mode(c), c->rate, r->seconds, c->warmup);
+            "\"mode\":\"%s\",\"rate\":%.0f,\"seconds\":%.3f,\"warmup\":%.3f,\"threads\":%d,"
+            "\"sources\":%d,",
+            c->host, c->port, c->conns, c->size, c->depth, mode(c), c->rate, r->seconds, c->warmup,
+            c->threads, c->sources);
     fprintf(f, "\"msgs\":%llu,\"msgs_per_s\":%.1f,\"mb_per_s_out\":%.3f,\"mb_per_s_in\":%.3f,",
             r->msgs, (double)r->msgs / r->seconds, (double)r->bytes_out / r->seconds / 1e6,
             (double)r->bytes_in / r->seconds / 1e6);
@@ -115,20 +172,32 @@ void report_json(FILE *f, const struct bench_result *r)
             "\"errors\":{\"mismatched\":%llu,\"short\":%llu,\"reset\":%llu,"
             "\"connect_failed\":%llu},\"connected\":%llu,",
             r->mismatches, r->short_echoes, r->resets, r->connect_failures, r->connected);
+    fprintf(f, "\"connect_s\":%.3f,\"connect_timeouts\":%llu,", r->connect_seconds,
+            r->connect_timeouts);
     fprintf(f, "\"per_conn_bytes\":{\"min\":%llu,\"max\":%llu},\"starved\":%llu,", r->spread.min,
             r->spread.max, r->spread.starved);
     if (r->have_server_cpu)
         fprintf(f, "\"server_cpu_us_per_msg\":%.3f,\"server_cpu_pct\":%.1f,",
                 per_unit_us(r, r->server_cpu_ns), r->server_cpu_ns / r->seconds / 1e7);
-    fprintf(f, "\"bench_cpu_us_per_msg\":%.3f,\"bench_cpu_pct\":%.1f}\n",
+    if (r->have_server_rss)
+        fprintf(f,
+                "\"server_rss_kib\":{\"before\":%ld,\"connected\":%ld,\"end\":%ld},"
+                "\"server_rss_per_conn_bytes\":%.0f,",
+                r->rss_before_kib, r->rss_connected_kib, r->rss_end_kib,
+                r->rss_conns ? (double)(r->rss_connected_kib - r->rss_before_kib) * 1024 /
+                                   (double)r->rss_conns
+                             : 0.0);
+    fprintf(f, "\"bench_cpu_us_per_msg\":%.3f,\"bench_cpu_pct\":%.1f,",
             per_unit_us(r, r->bench_cpu_ns), r->bench_cpu_ns / r->seconds / 1e7);
+    fprintf(f, "\"load_thread_cpu_pct\":%.1f,\"load_bound\":%s}\n", report_load_pct(r),
+            report_load_bound(r) ? "true" : "false");
 }
 
-void report_progress(FILE *f, const struct bench_counts *c, double elapsed, int measuring)
+void report_progress(FILE *f, const struct bench_counts *c, double elapsed, const char *phase)
 {
-    fprintf(f, "\r%s %5.1f s: %llu connected, %llu msgs, %.1f MB in, %llu errors   ",
-            measuring ? "measuring" : "warming up", elapsed, atomic_load(&c->connected),
-            atomic_load(&c->msgs), (double)atomic_load(&c->bytes_in) / 1e6,
+    fprintf(f, "\r%-10s %5.1f s: %llu connected, %llu msgs, %.1f MB in, %llu errors   ", phase,
+            elapsed, atomic_load(&c->connected), atomic_load(&c->msgs),
+            (double)atomic_load(&c->bytes_in) / 1e6,
             atomic_load(&c->mismatches) + atomic_load(&c->short_echoes) + atomic_load(&c->resets) +
                 atomic_load(&c->connect_failures));
     fflush(f);
