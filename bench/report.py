@@ -82,6 +82,10 @@ PERF = {}
 # echo-bench's own CPU at or above this share of its load thread: it, not the server, was the
 # limit of that run (marked ‡).
 LOAD_BOUND_PCT = 95.0
+# The figures of an echo-bench result that report.py takes the median of over the rounds.
+MEDIAN_KEYS = ["msgs_per_s", "mb_per_s_out", "mb_per_s_in", "server_cpu_us_per_msg",
+               "server_cpu_pct", "bench_cpu_us_per_msg", "bench_cpu_pct", "load_thread_cpu_pct",
+               "rate", "server_rss_per_conn_bytes", "connect_s"]
 
 
 # ---- reading ------------------------------------------------------------------------
@@ -89,8 +93,9 @@ LOAD_BOUND_PCT = 95.0
 
 def load(results):
     """Reads runs.jsonl: returns (meta, targets in order, skips, runs by (target, scenario),
-    iperf3 records). Lines that do not parse (a run cut short) are ignored."""
-    meta, targets, skips, runs, iperf = {}, [], [], {}, []
+    iperf3 records). Each run is the rounds' aggregate (see aggregate()). Lines that do not
+    parse (a run cut short) are ignored."""
+    meta, targets, skips, rounds, iperf = {}, [], [], {}, []
     perf = PERF
     with open(os.path.join(results, "runs.jsonl"), encoding="utf-8") as f:
         for line in f:
@@ -101,6 +106,8 @@ def load(results):
             kind = rec.get("type")
             if kind == "meta":
                 meta = rec
+            elif kind == "plan":
+                meta["plan"] = rec
             elif kind == "end":
                 meta["finished"] = rec.get("finished")
                 meta["loadavg_end"] = rec.get("loadavg")
@@ -109,36 +116,88 @@ def load(results):
             elif kind == "skip":
                 skips.append(rec)
             elif kind == "run":
-                runs.setdefault((rec["target"], rec["scenario"]), []).append(rec)
+                rounds.setdefault((rec["target"], rec["scenario"]), []).append(rec)
+                if rec.get("status") == "skipped" and "budget" in (rec.get("note") or ""):
+                    meta.setdefault("_budget_skipped", []).append(rec)
             elif kind == "iperf3":
                 iperf.append(rec)
             elif kind == "perf":
-                perf[(rec["target"], rec["scenario"])] = rec
-    return meta, targets, skips, {k: median_round(k[1], v) for k, v in runs.items()}, iperf
+                if rec.get("status") == "skipped" and "budget" in (rec.get("note") or ""):
+                    meta.setdefault("_budget_skipped", []).append(rec)
+                if rec.get("status", "ok") == "ok" or (rec["target"], rec["scenario"]) not in perf:
+                    perf[(rec["target"], rec["scenario"])] = rec
+    return meta, targets, skips, {k: aggregate(k[1], v) for k, v in rounds.items()}, iperf
+
+
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    if not n:
+        return None
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
 def median_round(scenario, rounds):
     """The round whose figure is the median of the rounds (the lower middle one of an even
-    count; a round without a figure counts as the lowest), with '_rounds' = (count, lowest
-    figure, highest figure) added, so that a row's figures all come from one real run."""
+    count; a round without a figure counts as the lowest)."""
     ranked = sorted(rounds, key=lambda r: metric(r, scenario) or 0.0)
-    rec = dict(ranked[(len(ranked) - 1) // 2])
-    figures = [metric(r, scenario) for r in rounds if metric(r, scenario) is not None]
-    rec["_rounds"] = (len(rounds), min(figures) if figures else None,
-                      max(figures) if figures else None)
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def aggregate(scenario, rounds):
+    """One record for the rounds of a (target, scenario): every figure (msgs/s, MB/s, each
+    latency percentile, CPU, RSS per connection) is the median of the rounds that gave one;
+    errors are summed over them, connected is the fewest, load_bound holds when it held in at
+    least half of them. The other fields (and the latency histogram, for the chart) are those
+    of the median round. '_rounds' = (rounds run, lowest figure, highest figure, rounds with a
+    figure). Without any usable round, the last round is returned as it is."""
+    usable = [r for r in rounds if metric(r, scenario) is not None]
+    figures = [metric(r, scenario) for r in usable]
+    if not usable:
+        rec = dict(rounds[-1])
+        rec["_rounds"] = (len(rounds), None, None, 0)
+        return rec
+    rec = dict(median_round(scenario, usable))
+    res = dict(rec["result"])
+    results = [r["result"] for r in usable]
+    for key in MEDIAN_KEYS:
+        vals = [x[key] for x in results if isinstance(x.get(key), (int, float))]
+        if vals:
+            res[key] = median(vals)
+    lat = {}
+    for key in res.get("latency_us", {}):
+        vals = [x["latency_us"][key] for x in results if key in x.get("latency_us", {})]
+        lat[key] = median(vals)
+    res["latency_us"] = lat
+    errs = {}
+    for x in results:
+        for key, n in x.get("errors", {}).items():
+            errs[key] = errs.get(key, 0) + n
+    res["errors"] = errs
+    res["connected"] = min(x.get("connected", 0) for x in results)
+    bound = [load_bound(x) for x in results]
+    res["load_bound"] = 2 * sum(bound) >= len(bound)
+    res["_load_bound_known"] = all("load_bound" in x for x in results)
+    rec["result"] = res
+    rec["status"] = "errors" if any(r.get("status") == "errors" for r in usable) else "ok"
+    rec["_rounds"] = (len(rounds), min(figures), max(figures), len(usable))
     return rec
 
 
 def spread_text(order, runs, scenario):
-    """'Rounds: poll 3 (120–126 k), ...' for the targets measured more than once."""
+    """'Rounds (count, lowest–highest msgs/s): poll 3 (120–126 k), ...' for the targets
+    measured more than once."""
     parts = []
     for t in order:
         run = runs.get((t, scenario))
-        n, lo, hi = (run or {}).get("_rounds", (1, None, None))
+        n, lo, hi, used = (run or {}).get("_rounds", (1, None, None, 1))
         if n > 1 and lo is not None:
             fmt = (lambda x: fmt_sig(x, 4)) if is_bulk(scenario) else fmt_rate
-            parts.append("%s %d (%s–%s)" % (name_of(t), n, fmt(lo), fmt(hi)))
-    return "Rounds (count, lowest–highest): " + ", ".join(parts) + "." if parts else ""
+            parts.append("%s %d%s (%s–%s)" % (name_of(t), n, "" if used == n else
+                                               ", %d usable" % used, fmt(lo), fmt(hi)))
+    what = "MB/s" if is_bulk(scenario) else "msgs/s"
+    return ("Rounds (count, lowest–highest %s; the table gives each figure's median): " % what
+            + ", ".join(parts) + ".") if parts else ""
 
 
 def iperf3_figures(results, records):
@@ -225,6 +284,9 @@ def error_text(run, scenario):
         text = "**stalled**: nothing echoed while measuring" + ("; " + text if parts else "")
     if res.get("connected", 0) < res.get("connections", 0):
         text += "; %d of %d connected" % (res.get("connected", 0), res.get("connections", 0))
+    n, _, _, used = run.get("_rounds", (1, None, None, 1))
+    if 0 < used < n:
+        text += "; %d of %d rounds gave no figure" % (n - used, n)
     return text
 
 
@@ -378,7 +440,8 @@ def scenario_table(scenario, order, kinds, runs):
 
 
 def load_bound(res):
-    """Was echo-bench's own CPU the limit of this run?"""
+    """Was echo-bench's own CPU the limit of this run? (echo-bench says so in 'load_bound';
+    an older one only gives its CPU share.)"""
     if not isinstance(res, dict):
         return False
     if "load_bound" in res:
@@ -386,38 +449,75 @@ def load_bound(res):
     return res.get("bench_cpu_pct", 0) >= LOAD_BOUND_PCT * max(1, res.get("threads", 1))
 
 
-def per_msg(t, scenario):
-    """(syscalls, user instructions, kernel instructions) per message from the perf run, or
-    None."""
-    rec = PERF.get((t, scenario))
-    if not rec or not isinstance(rec.get("result"), dict):
-        return None
-    msgs = rec["result"].get("msgs_per_s", 0) * rec.get("seconds", 0)
-    c = rec.get("counts", {})
-    if msgs <= 0 or "raw_syscalls:sys_enter" not in c:
-        return None
-    return (c["raw_syscalls:sys_enter"] / msgs, c.get("instructions:u", 0) / msgs,
-            c.get("instructions:k", 0) / msgs)
-
+# ---- per message: system calls and instructions (perf) ---------------------------------
 
 PERF_SCENARIOS = ["c50", "c1000", "depth16"]
 
 
-def perf_table(order):
-    head = "| target | " + " | ".join(
-        "%s: syscalls, user / kernel instructions per msg" % SCENARIOS[s][1]
-        for s in PERF_SCENARIOS) + " |"
-    lines = [head, "|---|" + "--:|" * len(PERF_SCENARIOS)]
+def per_msg(t, scenario):
+    """{'syscalls', 'ins_u', 'ins_k', 'ins', 'inside'} per message from the perf run, or None.
+    The messages of the window are the run's msgs/s times the window; 'inside' is False when
+    the window was not within echo-bench's measured one (then the rate is the nearest there
+    is, and the figure is marked ≈)."""
+    rec = PERF.get((t, scenario))
+    if not rec or rec.get("status", "ok") != "ok" or not isinstance(rec.get("result"), dict):
+        return None
+    res = rec["result"]
+    msgs = res.get("msgs_per_s", 0) * rec.get("seconds", 0)
+    c = rec.get("counts", {})
+    if msgs <= 0 or "raw_syscalls:sys_enter" not in c:
+        return None
+    u, k = c.get("instructions:u"), c.get("instructions:k")
+    total = c.get("instructions", (u or 0) + (k or 0)) if (u or k or "instructions" in c) else None
+    inside = True
+    win = rec.get("window")
+    if isinstance(win, list) and len(win) == 2 and "connect_s" in res:
+        start = res["connect_s"] + res.get("warmup", 1)
+        inside = win[0] >= start - 0.02 and win[1] <= start + res.get("seconds", 0) + 0.05
+    return {"syscalls": c["raw_syscalls:sys_enter"] / msgs,
+            "ins_u": u / msgs if u is not None else None,
+            "ins_k": k / msgs if k is not None else None,
+            "ins": total / msgs if total is not None else None,
+            "inside": inside}
+
+
+def perf_table(order, kinds):
+    scen = [s for s in PERF_SCENARIOS if any((t, s) in PERF for t in order)]
+    if not scen:
+        return []
+    head = "| target | " + " | ".join("%s: syscalls/msg | %s: instructions/msg (user)"
+                                       % (SCENARIOS[s][1], SCENARIOS[s][1]) for s in scen) + " |"
+    lines = [head, "|---|" + "--:|--:|" * len(scen)]
     any_row = False
     for t in order:
+        if t in FORKING:
+            lines.append("| %s † | %s |" % (name_of(t), " | ".join(["n/a †"] * 2 * len(scen))))
+            continue
         cells = []
-        for s in PERF_SCENARIOS:
+        for s in scen:
             v = per_msg(t, s)
-            cells.append("%.2f, %s / %s" % (v[0], fmt_short(v[1]), fmt_short(v[2])) if v else "—")
-        if any(c != "—" for c in cells):
+            rec = PERF.get((t, s))
+            if not v:
+                why = "—"
+                if rec and rec.get("status") == "skipped":
+                    why = "skipped"
+                elif rec:
+                    why = "failed"
+                cells += [why, why]
+                continue
+            mark = "" if v["inside"] else " ≈"
+            ins = "—"
+            if v["ins"] is not None:
+                ins = fmt_short(v["ins"]) + (" (%s)" % fmt_short(v["ins_u"])
+                                             if v["ins_u"] is not None else "")
+            cells += ["%.2f%s" % (v["syscalls"], mark), ins + mark]
+        if any(c not in ("—",) for c in cells):
             any_row = True
-            lines.append("| %s | %s |" % (name_of(t), " | ".join(cells)))
+        lines.append("| %s | %s |" % (name_of(t), " | ".join(cells)))
     return lines if any_row else []
+
+
+# ---- the issue's targets ---------------------------------------------------------------
 
 
 def best_of(order, kinds, runs, scenario, kind, key):
@@ -458,12 +558,93 @@ def _cpu(t, run):
     return res["server_cpu_us_per_msg"], False
 
 
+def _syscalls(scenario):
+    def key(t, run):
+        v = per_msg(t, scenario)
+        return (v["syscalls"], False) if v else None
+    return key
+
+
 def verdict(ok):
-    return "**met**" if ok else "**missed**"
+    return "**MET**" if ok else "**MISSED**"
 
 
-def targets_table(order, kinds, runs):
-    """Targets 1-5 of the performance issue, judged from this run's figures."""
+def ms(us):
+    return fmt_sig(us / 1000) + " ms" if us is not None else "—"
+
+
+def c100k_n(meta):
+    return (meta.get("c100k") or {}).get("n")
+
+
+def rss_per_conn(res, rec=None):
+    """(bytes of server RSS per connection, how it was measured) or (None, '')."""
+    if not isinstance(res, dict):
+        return None, ""
+    if isinstance(res.get("server_rss_per_conn_bytes"), (int, float)):
+        return float(res["server_rss_per_conn_bytes"]), "idle"
+    rss = res.get("server_rss_kib")
+    if isinstance(rss, dict) and res.get("connected"):
+        return (rss["connected"] - rss["before"]) * 1024.0 / res["connected"], "idle"
+    st = (rec or {}).get("server_status_kib")
+    if isinstance(st, dict) and isinstance(st.get("rss_start"), int) and \
+            isinstance(st.get("hwm_end"), int) and res.get("connected"):
+        return (st["hwm_end"] - st["rss_start"]) * 1024.0 / res["connected"], "peak"
+    return None, ""
+
+
+C100K_P99_US = 20000
+C100K_BYTES = 512
+
+
+def c100k_check(run, n):
+    """(all met, [what missed]) for a C100K run: every connection up, 0 errors, p99 < 20 ms,
+    ≤ 512 B of server RSS per connection."""
+    res = _res(run)
+    if not res:
+        return False, ["no result"]
+    missed = []
+    if res.get("connected", 0) < (n or res.get("connections", 0)):
+        missed.append("%d of %d connected" % (res.get("connected", 0), n or 0))
+    errs = sum(res.get("errors", {}).values())
+    if errs:
+        missed.append("%d errors" % errs)
+    p99 = res.get("latency_us", {}).get("p99")
+    if p99 is None or p99 >= C100K_P99_US:
+        missed.append("p99 %s" % ms(p99))
+    per, _ = rss_per_conn(res, run)
+    if per is None or per > C100K_BYTES:
+        missed.append("%s B/conn" % ("?" if per is None else "%.0f" % per))
+    return not missed, missed
+
+
+def best_c100k(order, kinds, runs, kind, n):
+    """The target of this kind that met most of the C100K criteria, then with the lowest p99."""
+    best = None
+    for t in order:
+        run = runs.get((t, "c100k"))
+        if kinds.get(t) != kind or not _res(run):
+            continue
+        ok, missed = c100k_check(run, n)
+        p99 = _res(run).get("latency_us", {}).get("p99") or float("inf")
+        key = (len(missed), p99)
+        if best is None or key < best[1]:
+            best = (t, key)
+    return best[0] if best else None
+
+
+def c100k_text(t, run):
+    res = _res(run)
+    per, how = rss_per_conn(res, run)
+    return "%s: %d connected, p99 %s, %d errors, %s B/conn%s" % (
+        name_of(t), res.get("connected", 0), ms(res.get("latency_us", {}).get("p99")),
+        sum(res.get("errors", {}).values()), "?" if per is None else "%.0f" % per,
+        " (peak)" if how == "peak" else "")
+
+
+def targets_table(order, kinds, runs, meta, ceiling):
+    """The performance issue's targets, judged from this run's figures (medians of the
+    rounds): one row per target, each with the rule applied and MET or MISSED."""
     rows = []
     for num, s in (("1", "c50"), ("1", "c1000"), ("2", "depth16")):
         model = best_of(order, kinds, runs, s, "model", _rate(s))
@@ -472,55 +653,141 @@ def targets_table(order, kinds, runs):
             continue
         mres, pres = _res(runs[(model[0], s)]), _res(runs[(peer[0], s)])
         ratio = model[1] / peer[1]
-        p99m, p99p = mres["latency_us"]["p99"], pres["latency_us"]["p99"]
+        p99m, p99p = mres["latency_us"].get("p99"), pres["latency_us"].get("p99")
+        by_rate = ratio >= 1.2 and p99m is not None and p99p is not None and p99m <= p99p
         cm = best_of(order, kinds, runs, s, "model", _cpu)
         cp = best_of(order, kinds, runs, s, "peer", _cpu)
-        text = "%s %s vs %s %s: %.2f× msgs/s, p99 %s vs %s ms" % (
-            name_of(model[0]), fmt_rate(model[1]), name_of(peer[0]), fmt_rate(peer[1]), ratio,
-            fmt_sig(p99m / 1000), fmt_sig(p99p / 1000))
-        ok = ratio >= 1.2 and p99m <= p99p
+        mtext = "%s %s msgs/s%s, p99 %s" % (name_of(model[0]), fmt_rate(model[1]),
+                                            " ‡" if load_bound(mres) else "", ms(p99m))
+        ptext = "%s %s msgs/s%s, p99 %s" % (name_of(peer[0]), fmt_rate(peer[1]),
+                                            " ‡" if load_bound(pres) else "", ms(p99p))
+        rtext = "%.2f× msgs/s, p99 %s×" % (ratio, "%.2f" % (p99m / p99p) if p99m and p99p
+                                           else "?")
         if load_bound(mres) and cm and cp:
             cpu_ratio = cm[1] / cp[1]
-            text += "; load-bound ‡, so server CPU: %s %s vs %s %s µs/msg, %.2f×" % (
-                name_of(cm[0]), fmt_sig(cm[1]), name_of(cp[0]), fmt_sig(cp[1]), cpu_ratio)
-            ok = ok or cpu_ratio <= 0.8
-        rows.append((num, SCENARIOS[s][1], "≥ 1.2× msgs/s and p99 ≤ peer's; if load-bound, "
-                     "CPU/msg ≤ 0.8×", text, verdict(ok)))
+            rule = ("load-bound ‡: server CPU/msg ≤ 0.8× the best peer's "
+                    "(or ≥ 1.2× msgs/s with p99 ≤ its)")
+            mtext += "; CPU %s %s µs/msg" % (name_of(cm[0]), fmt_sig(cm[1]))
+            ptext += "; CPU %s %s µs/msg" % (name_of(cp[0]), fmt_sig(cp[1]))
+            rtext = "**%.2f× CPU/msg**; %s" % (cpu_ratio, rtext)
+            ok = cpu_ratio <= 0.8 or by_rate
+        else:
+            rule = "≥ 1.2× msgs/s and p99 ≤ the best peer's"
+            rtext = "**%.2f× msgs/s**, p99 %s×" % (ratio, "%.2f" % (p99m / p99p)
+                                                   if p99m and p99p else "?")
+            ok = by_rate
+        rows.append((num, SCENARIOS[s][1], rule, mtext, ptext, rtext, verdict(ok)))
     m = best_of(order, kinds, runs, "lat1", "model", _lat("p50"))
     p = best_of(order, kinds, runs, "lat1", "peer", _lat("p50"))
     if m and p:
-        rows.append(("3", SCENARIOS["lat1"][1], "p50 ≤ 1.05× best peer's",
-                     "%s %s ms vs %s %s ms: %.2f×" % (name_of(m[0]), fmt_sig(m[1] / 1000),
-                                                    name_of(p[0]), fmt_sig(p[1] / 1000),
-                                                    m[1] / p[1]), verdict(m[1] <= 1.05 * p[1])))
+        rows.append(("3", SCENARIOS["lat1"][1], "p50 ≤ 1.05× the best peer's",
+                     "%s p50 %s" % (name_of(m[0]), ms(m[1])),
+                     "%s p50 %s" % (name_of(p[0]), ms(p[1])),
+                     "**%.2f×** p50" % (m[1] / p[1]), verdict(m[1] <= 1.05 * p[1])))
     m = best_of(order, kinds, runs, "kib4", "model", _rate("kib4"))
     p = best_of(order, kinds, runs, "kib4", "peer", _rate("kib4"))
     if m and p:
-        worst = max((_res(runs.get((t, "kib4"))) or {}).get("latency_us", {}).get("p999", 0)
-                    for t in order if kinds.get(t) == "model")
-        rows.append(("3", SCENARIOS["kib4"][1], "no 40 ms stall; ≥ 1.0× best peer",
-                     "%s %s vs %s %s: %.2f×; slowest model's p99.9 %s ms" % (
-                         name_of(m[0]), fmt_rate(m[1]), name_of(p[0]), fmt_rate(p[1]),
-                         m[1] / p[1], fmt_sig(worst / 1000)),
-                     verdict(m[1] >= p[1] and worst < 40000)))
+        p999 = {t: (_res(runs.get((t, "kib4"))) or {}).get("latency_us", {}).get("p999", 0)
+                for t in order if kinds.get(t) == "model" and (t, "kib4") in runs}
+        worst = max(p999, key=p999.get)
+        rows.append(("3", SCENARIOS["kib4"][1], "no 40 ms stall (every model's p99.9 < 40 ms); "
+                     "≥ 1.0× the best peer's msgs/s",
+                     "%s %s msgs/s; slowest p99.9: %s %s" % (
+                         name_of(m[0]), fmt_rate(m[1]), name_of(worst), ms(p999[worst])),
+                     "%s %s msgs/s" % (name_of(p[0]), fmt_rate(p[1])),
+                     "**%.2f×** msgs/s" % (m[1] / p[1]),
+                     verdict(m[1] >= p[1] and p999[worst] < 40000)))
+    half = sum(ceiling["bidir"]) / 2 if "bidir" in ceiling else None
     for s in ("bulk1", "bulk10"):
         m = best_of(order, kinds, runs, s, "model", _rate(s))
         p = best_of(order, kinds, runs, s, "peer", _rate(s))
         if m and p:
-            rows.append(("4", "bulk, " + SCENARIOS[s][1], "≥ 1.0× best peer's MB/s",
-                         "%s %s vs %s %s MB/s: %.2f×" % (name_of(m[0]), fmt_sig(m[1], 4),
-                                                        name_of(p[0]), fmt_sig(p[1], 4),
-                                                        m[1] / p[1]), verdict(m[1] >= p[1])))
+            rows.append(("4", "bulk, " + SCENARIOS[s][1], "≥ 1.0× the best peer's MB/s" +
+                         ("; iperf3 ceiling %s MB/s (half the `--bidir` sum)" % fmt_sig(half, 4)
+                          if half else ""),
+                         "%s %s MB/s%s" % (name_of(m[0]), fmt_sig(m[1], 4),
+                                           " (%.0f%% of the ceiling)" % (100 * m[1] / half)
+                                           if half else ""),
+                         "%s %s MB/s" % (name_of(p[0]), fmt_sig(p[1], 4)),
+                         "**%.2f×** MB/s" % (m[1] / p[1]), verdict(m[1] >= p[1])))
     e, u = per_msg("epoll", "c1000"), per_msg("uring", "c1000")
     if e:
-        text = "epoll %.2f syscalls/msg" % e[0] + (", uring %.2f" % u[0] if u else "")
-        rows.append(("5", SCENARIOS["c1000"][1], "epoll ≤ 2.1 syscalls/msg, uring fewer",
-                     text, verdict(e[0] <= 2.1 and (u is None or u[0] < e[0]))))
+        peer = best_of(order, kinds, runs, "c1000", "peer", _syscalls("c1000"))
+        text = "epoll %.2f syscalls/msg" % e["syscalls"] + (
+            ", %s instructions" % fmt_short(e["ins"]) if e["ins"] else "")
+        if u:
+            text += "; uring %.2f syscalls/msg" % u["syscalls"] + (
+                ", %s instructions" % fmt_short(u["ins"]) if u["ins"] else "")
+        else:
+            text += "; uring not measured"
+        ptext = "—"
+        rtext = "—"
+        if peer:
+            pv = per_msg(peer[0], "c1000")
+            ptext = "%s %.2f syscalls/msg" % (name_of(peer[0]), pv["syscalls"]) + (
+                ", %s instructions" % fmt_short(pv["ins"]) if pv["ins"] else "")
+            rtext = "epoll %.2f× syscalls" % (e["syscalls"] / pv["syscalls"])
+        rows.append(("5", SCENARIOS["c1000"][1], "epoll ≤ 2.1 syscalls/msg; uring fewer than "
+                     "epoll", text, ptext, rtext,
+                     verdict(e["syscalls"] <= 2.1 and (u is None or u["syscalls"] < e["syscalls"]))))
+    # 5, the rest: server CPU per message for every model and peer (the scenario tables), and
+    # system calls and instructions per message for every single-process target.
+    single = [t for t in order if t not in FORKING]
+    perf_want = [(t, s) for t in single for s in PERF_SCENARIOS if (t, s) in runs]
+    perf_got = [k for k in perf_want if per_msg(*k)]
+    cpu_want = [(t, s) for (t, s) in runs if t in single and s in SCENARIOS]
+    cpu_got = [(t, s) for (t, s) in cpu_want if _cpu(t, runs[(t, s)])]
+    if perf_want or cpu_want:
+        rows.append(("5", "every scenario", "server CPU µs/msg for every model and peer; "
+                     "syscalls and instructions per msg in 50 conns, 1000 conns and depth 16 "
+                     "(forking servers n/a †)",
+                     "CPU/msg: %d of %d runs" % (len(cpu_got), len(cpu_want)),
+                     "syscalls: %d of %d target × scenario" % (len(perf_got), len(perf_want)),
+                     "—", verdict(len(perf_got) == len(perf_want) and
+                                  len(cpu_got) == len(cpu_want))))
+    n = c100k_n(meta)
+    m = best_c100k(order, kinds, runs, "model", n)
+    if m:
+        p = best_c100k(order, kinds, runs, "peer", n)
+        mres = _res(runs[(m, "c100k")])
+        ok, missed = c100k_check(runs[(m, "c100k")], n)
+        rtext = "—"
+        if p:
+            pres = _res(runs[(p, "c100k")])
+            mp = rss_per_conn(mres, runs[(m, "c100k")])[0]
+            pp = rss_per_conn(pres, runs[(p, "c100k")])[0]
+            a, b = mres["latency_us"].get("p99"), pres["latency_us"].get("p99")
+            rtext = "p99 %s×, RSS/conn %s×" % ("%.2f" % (a / b) if a and b else "?",
+                                                "%.2f" % (mp / pp) if mp and pp else "?")
+        rows.append(("6", "C100K: %s connections" % ("{:,}".format(n) if n else "?"),
+                     "all connected, 0 errors, p99 < 20 ms, ≤ 512 B RSS per idle connection",
+                     c100k_text(m, runs[(m, "c100k")]) + ("" if ok else " (missed: %s)"
+                                                            % ", ".join(missed)),
+                     c100k_text(p, runs[(p, "c100k")]) if p else "—", rtext, verdict(ok)))
+    marked = [(t, s) for (t, s), run in runs.items() if _res(run) and load_bound(_res(run))]
+    known = all(_res(run).get("_load_bound_known", "load_bound" in _res(run))
+                for run in runs.values() if _res(run))
+    if runs:
+        by_s = {}
+        for t, s in marked:
+            by_s.setdefault(s, []).append(name_of(t))
+        text = "; ".join("%s: %s" % (SCENARIOS.get(s, (s, s))[1], ", ".join(v))
+                         for s, v in sorted(by_s.items(), key=lambda kv: list(SCENARIOS).index(
+                             kv[0]) if kv[0] in SCENARIOS else 99)) or "none"
+        rows.append(("7", "every scenario", "the load-bound runs are marked ‡ (echo-bench's "
+                     "load thread ≥ %d%% busy, as echo-bench reports it)" % LOAD_BOUND_PCT,
+                     "%d of %d target × scenario load-bound: %s" % (len(marked), len(runs), text),
+                     "—", "—", verdict(known) + ("" if known else " (older echo-bench: "
+                                                 "judged from its CPU share)")))
     if not rows:
         return []
-    lines = ["| # | scenario | target | this run | |", "|---|---|---|---|---|"]
+    lines = ["| # | scenario | rule applied | tcpecho (best model) | best peer | ratio | |",
+             "|---|---|---|---|---|---|---|"]
     lines += ["| %s |" % " | ".join(r) for r in rows]
     return lines
+
+
+# ---- the tables ------------------------------------------------------------------------
 
 
 def short_status(run):
@@ -545,9 +812,111 @@ def summary_table(order, runs, scenarios):
             if value is None:
                 cells.append(short_status(run))
             else:
-                cells.append(fmt_sig(value, 4) if is_bulk(s) else fmt_rate(value))
+                cells.append((fmt_sig(value, 4) if is_bulk(s) else fmt_rate(value))
+                             + (" ‡" if load_bound(_res(run)) else ""))
         lines.append("| %s | %s |" % (name_of(t), " | ".join(cells)))
     return lines
+
+
+def c100k_section(order, runs, meta):
+    c = meta.get("c100k") or {}
+    rows = [t for t in order if (t, "c100k") in runs]
+    if not rows:
+        return []
+    n, wanted, hard = c.get("n"), c.get("wanted", 100000), c.get("hard_limit")
+    if n is None:
+        n = max(connections(runs[(t, "c100k")]) for t in rows)
+    if n >= wanted:
+        count = "{:,} connections".format(n)
+    elif c.get("asked") and c["asked"] == n and c["asked"] < wanted:
+        why = ("set by BENCH_C100K_N" if "BENCH_C100K_N=" in meta.get("command", "")
+               else "a quick run's")
+        count = ("{:,} connections ({}; {:,} wanted, the descriptor hard limit {} allows "
+                 "{:,})".format(n, why, wanted, hard, min(wanted, int(hard) - c.get("margin", 0))
+                                if str(hard).isdigit() else wanted))
+    else:
+        count = ("{:,} connections ({:,} wanted; limited by the descriptor hard limit {}, less "
+                 "{} descriptors for the server's and echo-bench's own)".format(
+                     n, wanted, hard, c.get("margin", "a margin of")))
+    md = ["", "## C100K: %s" % count, "",
+          "%s, opened %s a second, each echoing 64 B once a second (open loop, so %s "
+          "msgs/s in all; every byte checked), measured for %s s after %s s of warm-up; one "
+          "round per target (the targets that hold every connection in one process; not "
+          "iterative, fork, socat, ncat, xinetd). The server's RSS is read by echo-bench "
+          "before connecting, with every connection up and idle, and at the end; *bytes/conn* "
+          "is (connected − before) ÷ connections. Targets: every connection up, 0 errors, "
+          "p99 < 20 ms, ≤ 512 B per idle connection."
+          % (count[0].upper() + count[1:].split(" (")[0], "{:,}".format(c.get("connect_rate",
+             20000)), "{:,}".format(n), c.get("seconds", "?"), c.get("warmup", "?")), "",
+          "| target | connected | msgs/s | p50 ms | p99 ms | p99.9 ms | errors "
+          "| server RSS MiB: before / connected / end | bytes/conn | server µs/msg | |",
+          "|---|--:|--:|--:|--:|--:|---|--:|--:|--:|---|"]
+    peak = False
+    for t in rows:
+        run = runs[(t, "c100k")]
+        res = _res(run)
+        if not res:
+            md.append("| %s | — | — | — | — | — | %s | — | — | — | **MISSED** |"
+                      % (name_of(t), error_text(run, "c100k")))
+            continue
+        lat = res.get("latency_us", {})
+        rss = res.get("server_rss_kib")
+        rss_text = ("%.1f / %.1f / %.1f" % (rss["before"] / 1024, rss["connected"] / 1024,
+                                            rss["end"] / 1024)) if isinstance(rss, dict) else "—"
+        per, how = rss_per_conn(res, run)
+        peak = peak or how == "peak"
+        ok, _ = c100k_check(run, n)
+        cpu, _ = cpu_cells(t, res)
+        md.append("| %s | %d | %s%s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            name_of(t), res.get("connected", 0), fmt_rate(metric(run, "c100k")),
+            " ‡" if load_bound(res) else "",
+            fmt_sig(lat["p50"] / 1000) if "p50" in lat else "—",
+            fmt_sig(lat["p99"] / 1000) if "p99" in lat else "—",
+            fmt_sig(lat["p999"] / 1000) if "p999" in lat else "—",
+            error_text(run, "c100k"), rss_text,
+            "—" if per is None else "%.0f%s" % (per, " (peak)" if how == "peak" else ""),
+            cpu, verdict(ok)))
+    go = _res(runs.get(("go", "c100k")))
+    if go and go.get("connected", 0) < n:
+        md += ["", "Go net: `io.Copy` between a connection and itself splices through a pipe "
+               "of its own for each connection, so every connection costs the server three "
+               "descriptors, and the descriptor limit stops it accepting at about a third of "
+               "it; the connections past that wait in the listen queue or time out."]
+    if peak:
+        md += ["", "(peak): this echo-bench did not read the server's RSS; the figure is the "
+               "server's peak RSS (VmHWM) at the end less its RSS before, under load, per "
+               "connection."]
+    return md
+
+
+def rounds_text(meta, order):
+    n = meta.get("rounds", 1)
+    if n <= 1:
+        return "- Rounds: 1 (each figure from one run)"
+    rt = meta.get("round_targets", "").split()
+    many = [name_of(t) for t in order if t in rt]
+    once = [name_of(t) for t in order if t not in rt]
+    text = ("- Rounds: %d, interleaved (round 1 of every scenario and target, then round 2, "
+            "...; every run with a fresh server)%s. Each figure in the tables (msgs/s, MB/s, "
+            "every latency percentile, CPU) is the median of its rounds, errors are summed over "
+            "them, and the ratios use the medians; the spread is below each table"
+            % (n, " for the event loops: " + ", ".join(many) if many else ""))
+    if once:
+        text += (". In round 1 only: %s (a process or a thread per connection, or one client "
+                 "at a time: they cannot contend under load)" % ", ".join(once))
+    return text + "; C100K and the perf runs: one round"
+
+
+def plan_text(meta):
+    plan = meta.get("plan")
+    if not plan:
+        return ""
+    took = meta["finished"] - meta["started"] if meta.get("finished") else None
+    return ("- Time: estimated %d s (%d runs ~%d s, C100K ~%d s, perf ~%d s, iperf3 ~%d s)%s; "
+            "budget %d s, after which runs are skipped and marked so"
+            % (plan["estimate_s"], plan["runs"], plan["main_s"], plan["c100k_s"],
+               plan["perf_s"], plan["iperf3_s"], ", took %d s" % took if took else "",
+               plan["budget_s"]))
 
 
 def write_markdown(path, meta, targets, skips, runs, ceiling):
@@ -558,20 +927,21 @@ def write_markdown(path, meta, targets, skips, runs, ceiling):
     pinned = meta.get("server_cpu") != ""
     md = ["# tcpecho benchmark results", ""]
     if quick:
-        md += ["**A quick run** (`make bench-quick`): 3 scenarios, 1 s each. "
-               "`make bench` measures everything, 5 s each.", ""]
+        md += ["**A quick run** (`make bench-quick`): %d scenarios, %s s each, %s: "
+               "noisy. `make bench` measures everything, 5 s each, median of 3 rounds."
+               % (len(scenarios), meta.get("duration", "?"), "one round" if
+                  meta.get("rounds", 1) == 1 else "%s rounds" % meta["rounds"]), ""]
     md += [
         "- Machine: %s" % machine(),
         "- Date: %s" % when(meta),
         "- Command: `%s`: each scenario measured for %s s after %s s of warm-up, "
-        "every server started afresh on 127.0.0.1 for each scenario"
+        "every server started afresh on 127.0.0.1 for each run"
         % (meta.get("command", "?"), meta.get("duration", "?"), meta.get("warmup", "?")),
-        ("- Rounds: %s, interleaved (every scenario of every target, then again) for %s; the "
-         "other targets once. Each row shows the round with the median msgs/s (bulk: MB/s), "
-         "all its figures from that round"
-         % (meta.get("rounds"), ", ".join(
-             name_of(t) for t in meta.get("round_targets", "").split()))
-         if meta.get("rounds", 1) > 1 else "- Rounds: 1"),
+        rounds_text(meta, order),
+    ]
+    if plan_text(meta):
+        md.append(plan_text(meta))
+    md += [
         "- Pinning: "
         + (
             "server on CPU %s, echo-bench on CPU %s (`taskset`), echo-bench with one load "
@@ -586,11 +956,19 @@ def write_markdown(path, meta, targets, skips, runs, ceiling):
                      for r in targets if r["kind"] == "peer") or "none"),
     ]
     if meta.get("loadavg"):
-        md.append("- Load average (1, 5, 15 min) before the run: %s; well above 0 means other "
-                  "work shared the CPUs and skewed the figures" % meta["loadavg"])
+        md.append("- Load average (1, 5, 15 min) before the run: %s%s; well above 0 means "
+                  "other work shared the CPUs and skewed the figures"
+                  % (meta["loadavg"], ", after: %s" % meta["loadavg_end"]
+                     if meta.get("loadavg_end") else ""))
     md.append("- Bulk ceiling: " + ceiling_text(ceiling))
     for s in skips:
         md.append("- Skipped: %s: %s" % (s["target"], s["reason"]))
+    skipped = meta.get("_budget_skipped", [])
+    if skipped:
+        md.append("- **%d runs not started: the time budget was spent**: %s" % (
+            len(skipped), ", ".join("%s %s%s" % (
+                name_of(r["target"]), r["scenario"],
+                " round %s" % r["round"] if "round" in r else " (perf)") for r in skipped)))
     md += [
         "",
         "Every echoed byte is checked by echo-bench. MB is 10^6 bytes. Latency is from sending "
@@ -599,7 +977,10 @@ def write_markdown(path, meta, targets, skips, runs, ceiling):
         "the same scenario. *server µs/msg*: server CPU time (user + system, all threads) per "
         "echoed message, from `echo-bench --server-pid`; "
         "† marks servers that fork a process per connection, whose children's CPU time is "
-        "not counted, so their figure is not given.",
+        "not counted, so their figure is not given. ‡ marks load-bound runs: echo-bench's "
+        "load thread was ≥ %d%% busy (as echo-bench reports it), so it, not the server, may "
+        "have been the limit, and server CPU per message is the fairer comparison."
+        % LOAD_BOUND_PCT,
         "",
         "![throughput](throughput.svg)",
         "",
@@ -608,12 +989,14 @@ def write_markdown(path, meta, targets, skips, runs, ceiling):
         "![bulk](bulk.svg)",
         "",
     ]
-    targets_lines = targets_table(order, kinds, runs)
+    targets_lines = targets_table(order, kinds, runs, meta, ceiling)
     if targets_lines:
         md += ["## Targets", "",
-               "The performance issue's targets, judged from this run (best tcpecho model "
-               "against the best peer in each scenario; ‡: echo-bench used ≥ %d%% of its CPU, "
-               "so it was the limit and server CPU per message decides)." % LOAD_BOUND_PCT, ""]
+               "The performance issue's targets, computed from this run: tcpecho's best model "
+               "against the best peer in each scenario (the iterative model, which serves one "
+               "client at a time, is left out with more than one connection), from the "
+               "medians of the rounds. Where tcpecho's best run was load-bound (‡), the rule "
+               "is server CPU per message (the lowest model's against the lowest peer's).", ""]
         md += targets_lines + [""]
     md += ["## Summary (msgs/s; bulk: echoed MB/s)", ""]
     md += summary_table(order, runs, scenarios)
@@ -633,17 +1016,23 @@ def write_markdown(path, meta, targets, skips, runs, ceiling):
             md += ["", "tcpecho iterative serves one client at a time (the notes' server): "
                    "one connection is served and the others wait unanswered in the backlog, "
                    "so its row shows one client's figures."]
-    ptable = perf_table(order)
+    md += c100k_section(order, runs, meta)
+    ptable = perf_table(order, kinds)
     if ptable:
+        run_s, win = meta.get("perf_run"), meta.get("perf_window")
         md += ["", "## Per message: system calls and instructions", "",
-               "From a separate 3 s run per target with `perf stat -e raw_syscalls:sys_enter,"
-               "instructions:u,instructions:k -p SERVER` counting over 2 s in its middle, "
-               "divided by the messages echoed meanwhile. Servers that fork per connection are "
-               "left out. The kernel's part is the loopback TCP path of both the server's and "
-               "(on the same CPU, in the server's send) the client's side. The thread model's figures "
-               "are lower than its two system calls per message allow: `perf stat -p` on a "
-               "process of one thread per connection missed part of them here; read them as a "
-               "lower bound.", ""] + ptable
+               "From a separate run per target and scenario (one round): echo-bench measures "
+               "%s s after 1 s of warm-up while `perf stat -e raw_syscalls:sys_enter,"
+               "instructions:u,instructions:k -p SERVER` counts the server's system calls and "
+               "instructions from 0.1 s after the warm-up ends, for %s s (inside the measured "
+               "window); the counts are divided by the messages echoed in that window (the "
+               "run's msgs/s times the window). *instructions/msg* is user + kernel, the user "
+               "part in brackets; the kernel's part is the loopback TCP path, which on the "
+               "server's CPU also carries much of the client's side. perf counts every thread "
+               "the server has when it attaches (every connection is up by then). Servers that "
+               "fork a process per connection are n/a †: perf attached to the parent does not "
+               "see the children that echo. ≈: the perf window was not wholly inside "
+               "echo-bench's measured one." % (run_s or "?", win or "?"), ""] + ptable
     md += ["", "Raw results: `bench/results/` (`runs.jsonl`: one JSON line per run, as "
            "echo-bench printed it; `hist/`: latency distributions; `logs/`: server output).", ""]
     with open(path, "w", encoding="utf-8") as f:

@@ -1,47 +1,75 @@
 #!/bin/sh
 # Benchmarks every echo-server model and the echo servers a user would pick instead (socat,
-# ncat, xinetd, Node.js, uvloop, plain libuv and libevent C servers, Go) with echo-bench over loopback, then writes bench/RESULTS.md
-# and the SVG charts through bench/report.py. Raw results go to bench/results/.
+# ncat, xinetd, Node.js, uvloop, plain libuv and libevent C servers, Go) with echo-bench over
+# loopback, then writes bench/RESULTS.md and the SVG charts through bench/report.py. Raw
+# results go to bench/results/.
 #
 # The server runs pinned to one CPU and the load to another (taskset, when there are two);
-# every server is started on 127.0.0.1 afresh for each scenario, and only the processes this
+# every server is started on 127.0.0.1 afresh for each run, and only the processes this
 # script started (and their children) are stopped, on exit, error or Ctrl-C.
+#
+# Phases: (1) the scenarios in interleaved rounds (round 1 of every scenario and target, then
+# round 2, ...: slow drift of a shared machine falls on every target alike; report.py takes
+# the median of each figure over the rounds); (2) C100K: as many idle-ish connections as the
+# descriptor limit allows, each echoing 64 B once a second; (3) perf: system calls and
+# instructions per message, in separate short runs; (4) iperf3, the loopback bulk ceiling.
 set -eu
 
 usage() {
 	cat <<'EOF'
 Usage: sh bench/run.sh [--quick] [--no-install] [--targets 'NAME ...']
+                       [--scenarios 'NAME ...']
 Benchmark every echo-server model and the peers (socat, ncat, xinetd, node,
-uvloop, libuv, libevent, go) with echo-bench, count each server's system calls and
-instructions per message with perf, and write bench/RESULTS.md and
-bench/*.svg.
+uvloop, libuv, libevent, go) with echo-bench, count each server's system calls
+and instructions per message with perf, hold C100K connections, and write
+bench/RESULTS.md and bench/*.svg.
 
   --quick        a subset (1 and 50 connections of 64 B, bulk over 1
-                 connection), 1 s each, one round: under 2 minutes
-                 (the full run: 8 scenarios, 5 s each, 3 rounds for the
-                 leading targets, 1 for the rest: about 27 minutes)
+                 connection, 1 s each; c100k with 1000 connections; one
+                 round): about 2.5 minutes
+                 (the full run: 8 scenarios, 5 s each, median of 3 rounds
+                 for the event loops, 1 round for the others, then c100k
+                 and perf: about 32 minutes, never more than about 35)
   --no-install   do not apt-get install missing peers (done only as root)
   --targets L    only these targets, e.g. 'epoll uring socat'
+  --scenarios L  only these scenarios, e.g. 'c50 c100k'
   -h, --help     show this help
+
+Scenarios: lat1 (1 connection, 64 B), c50, c1000 (50 and 1000 connections,
+64 B), depth16 (50 connections, 16 messages in flight on each), kib4 (1
+connection, 4 KiB), bulk1, bulk10 (streaming over 1 and 10 connections),
+open50 (50 connections at half the target's own c50 peak), c100k (N
+connections each echoing 64 B once a second, N = 100000 or what the
+descriptor hard limit allows, less 1000).
 
 Targets: the models 'echo-server --help' lists, then socat ncat xinetd node
 uvloop libuv libevent go (bench/peers/; the compiled ones are built by
 bench/peers/build.sh). A peer that is not installed and cannot be installed
 is skipped with a note in RESULTS.md. iperf3's loopback figure is the bulk
 ceiling.
+
+Environment (for development runs; the defaults are the documented run):
+  BENCH_DUR=S       seconds measured per run [5; quick 1]
+  BENCH_ROUNDS=N    rounds of the event-loop targets [3; quick 1]
+  BENCH_BUDGET=S    stop starting runs after S seconds [2040; quick 180]
+  BENCH_C100K_N=N   c100k connections, at most the descriptor cap [100000;
+                    quick 1000]
+  BUILD=DIR         the build directory, relative to the source tree or
+                    absolute [build]
 EOF
 }
 
 QUICK=0
 INSTALL=1
 ONLY=""
+ONLY_SCENARIOS=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--no-install) INSTALL=0 ;;
-	--targets)
+	--targets | --scenarios)
 		[ $# -ge 2 ] || { usage >&2; exit 2; }
-		ONLY=$2
+		if [ "$1" = --targets ]; then ONLY=$2; else ONLY_SCENARIOS=$2; fi
 		shift
 		;;
 	-h | --help) usage; exit 0 ;;
@@ -52,22 +80,61 @@ done
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
-BIN=$ROOT/${BUILD:-build}
+case ${BUILD:-build} in
+/*) BIN=$BUILD ;;
+*) BIN=$ROOT/${BUILD:-build} ;;
+esac
 SERVER=$BIN/echo-server
 BENCH=$BIN/echo-bench
 RESULTS=$HERE/results
 RUNS=$RESULTS/runs.jsonl
 PEERS="socat ncat xinetd node uvloop libuv libevent go"
-# The targets measured in every round; the others once (see the rounds below).
-ROUND_TARGETS="poll epoll uring xinetd uvloop libuv go"
+# Measured in every round: the targets that contend for first place somewhere (the event
+# loops, and xinetd, whose one process per connection has the lowest 1-connection latency).
+# The others (iterative, fork, thread, socat, ncat, Node.js: a process or a thread per
+# connection, or far behind under load) run in the first round only, to keep the run short.
+ROUND_TARGETS="poll epoll uring xinetd uvloop libuv libevent go"
+# Servers that fork a process per connection: neither --server-pid nor perf attached to the
+# parent sees the children that echo.
+FORKING="fork socat ncat xinetd"
+# The targets that can hold C100K connections in one process.
+C100K_TARGETS="thread poll epoll uring node uvloop libuv libevent go"
+ALL_SCENARIOS="c50 lat1 c1000 depth16 kib4 bulk1 bulk10 open50 c100k"
 
+is_num() { case $1 in '' | *[!0-9]*) return 1 ;; esac }
+knob() { # knob NAME DEFAULT: $NAME when it is a positive whole number, else DEFAULT
+	eval "v=\${$1:-}"
+	# shellcheck disable=SC2154
+	if is_num "$v" && [ "$v" -gt 0 ]; then echo "$v"; else echo "$2"; fi
+}
+
+# C100K: each echo once a second, opened at CONNECT_RATE a second, measured for C100K_T s
+# after C100K_WARM s.
+C100K_WANT=100000
+C100K_MARGIN=1000
+C100K_RATE=20000
 if [ "$QUICK" = 1 ]; then
-	DUR=1 WARM=0.3 IPERF_T=1 IPERF_OMIT=0 BUDGET=105 PERF_RUN=2 PERF_WIN=0.5 ROUNDS=1
-	SCENARIOS="c50 lat1 bulk1"
+	DUR=1 WARM=0.3 IPERF_T=1 IPERF_OMIT=0 BUDGET=180 PERF_RUN=2 ROUNDS=1
+	C100K_T=2 C100K_WARM=1 C100K_DEFAULT=1000
+	SCENARIOS="c50 lat1 bulk1 c100k"
 else
-	DUR=5 WARM=1 IPERF_T=5 IPERF_OMIT=1 BUDGET=1800 PERF_RUN=3 PERF_WIN=2 ROUNDS=3
-	SCENARIOS="c50 lat1 c1000 depth16 kib4 bulk1 bulk10 open50"
+	DUR=5 WARM=1 IPERF_T=5 IPERF_OMIT=1 BUDGET=2040 PERF_RUN=3 ROUNDS=3
+	C100K_T=10 C100K_WARM=2 C100K_DEFAULT=$C100K_WANT
+	SCENARIOS="c50 lat1 c1000 depth16 kib4 bulk1 bulk10 open50 c100k"
 fi
+DUR=$(knob BENCH_DUR "$DUR")
+ROUNDS=$(knob BENCH_ROUNDS "$ROUNDS")
+BUDGET=$(knob BENCH_BUDGET "$BUDGET")
+if [ -n "$ONLY_SCENARIOS" ]; then
+	for s in $ONLY_SCENARIOS; do
+		case " $ALL_SCENARIOS " in *" $s "*) ;; *) echo "bench: $s: no such scenario ($ALL_SCENARIOS)" >&2; exit 2 ;; esac
+	done
+	SCENARIOS=$ONLY_SCENARIOS
+fi
+# The perf runs: echo-bench measures PERF_RUN s after 1 s of warm-up; perf counts from
+# PERF_LEAD s after the warm-up ends for PERF_WIN s, inside the measured window.
+PERF_LEAD=0.1
+PERF_WIN=$(awk -v r="$PERF_RUN" 'BEGIN { printf "%.1f", r - 0.3 }')
 # An echo-bench run that outlives its duration by this much is stuck: connecting takes at
 # most --timeout 10, and closing is immediate.
 SLACK=25
@@ -148,6 +215,19 @@ loadavg() { cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || true; }
 # 1000 connections: the server and the load need the descriptors (dash and bash have -n, -H).
 # shellcheck disable=SC3045
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# C100K: as many connections as both the server and echo-bench can open under the hard limit
+# on descriptors (each holds one per connection, plus its own few: the margin).
+# shellcheck disable=SC3045
+HARD_NOFILE=$(ulimit -Hn)
+if is_num "$HARD_NOFILE"; then
+	C100K_N=$((HARD_NOFILE - C100K_MARGIN))
+	[ "$C100K_N" -le "$C100K_WANT" ] || C100K_N=$C100K_WANT
+else
+	C100K_N=$C100K_WANT # unlimited
+fi
+C100K_ASKED=$(knob BENCH_C100K_N "$C100K_DEFAULT")
+[ "$C100K_ASKED" -ge "$C100K_N" ] || C100K_N=$C100K_ASKED
+[ "$C100K_N" -ge 1 ] || C100K_N=1
 CPUS=$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0))[:2])')
 PIN_SERVER=""
 PIN_LOAD=""
@@ -213,13 +293,26 @@ MODELS=$("$SERVER" --help | sed -n '/^Models:/,/^$/p' | awk 'NR > 1 && NF { prin
 if [ -n "${MAKELEVEL:-}" ]; then
 	if [ "$QUICK" = 1 ]; then CMD="make bench-quick"; else CMD="make bench"; fi
 else
-	CMD="sh bench/run.sh$([ "$QUICK" = 1 ] && echo ' --quick')"
+	CMD="sh bench/run.sh"
+	[ "$QUICK" = 0 ] || CMD="$CMD --quick"
 fi
 [ -z "$ONLY" ] || CMD="$CMD --targets '$ONLY'"
+[ -z "$ONLY_SCENARIOS" ] || CMD="$CMD --scenarios '$ONLY_SCENARIOS'"
+for k in BENCH_DUR BENCH_ROUNDS BENCH_BUDGET BENCH_C100K_N; do
+	eval "v=\${$k:-}"
+	[ -z "$v" ] || CMD="$k=$v $CMD"
+done
+C100K_JSON="\"wanted\":$C100K_WANT,\"n\":$C100K_N,\"hard_limit\":$(jstr "$HARD_NOFILE")"
+C100K_JSON="$C100K_JSON,\"margin\":$C100K_MARGIN,\"asked\":$C100K_ASKED,\"seconds\":$C100K_T"
+C100K_JSON="$C100K_JSON,\"warmup\":$C100K_WARM,\"connect_rate\":$C100K_RATE"
+C100K_JSON="$C100K_JSON,\"targets\":$(jstr "$C100K_TARGETS")"
 record meta "\"mode\":\"$([ "$QUICK" = 1 ] && echo quick || echo full)\"" \
 	"\"command\":$(jstr "$CMD")" "\"started\":$START" "\"duration\":$DUR" "\"warmup\":$WARM" \
 	"\"server_cpu\":$(jstr "${PIN_SERVER#taskset -c }")" "\"load_cpu\":$(jstr "${PIN_LOAD#taskset -c }")" \
-	"\"scenarios\":$(jstr "$SCENARIOS")" "\"rounds\":$ROUNDS" "\"round_targets\":$(jstr "$ROUND_TARGETS")" "\"loadavg\":$(jstr "$(loadavg)")" \
+	"\"scenarios\":$(jstr "$SCENARIOS")" "\"rounds\":$ROUNDS" "\"round_targets\":$(jstr "$ROUND_TARGETS")" \
+	"\"forking\":$(jstr "$FORKING")" "\"budget\":$BUDGET" "\"loadavg\":$(jstr "$(loadavg)")" \
+	"\"perf_run\":$PERF_RUN" "\"perf_window\":$PERF_WIN" \
+	"\"c100k\":{$C100K_JSON}" \
 	"\"server_version\":$(jstr "$("$SERVER" -V 2>&1 | head -n 1)")"
 
 # Prints the version of target $1, for RESULTS.md.
@@ -379,6 +472,7 @@ scenario_args() {
 	bulk1) echo "--bulk -c 1" ;;
 	bulk10) echo "--bulk -c 10" ;;
 	open50) echo "-c 50 -s 64 -r" ;; # the rate follows: half this target's c50 msgs/s
+	c100k) echo "-c $C100K_N -r $C100K_N -s 64 --connect-rate $C100K_RATE" ;;
 	esac
 }
 
@@ -389,13 +483,19 @@ open_rate() {
 		awk '{ r = int($1 / 2); if (r >= 1) print r }'
 }
 
+# The server's VmRSS or VmHWM ($1) in KiB from /proc, or null.
+status_kib() {
+	v=$(awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || true)
+	if is_num "$v"; then echo "$v"; else echo null; fi
+}
+
 # Runs scenario $2 against target $1 and records the outcome.
 run_one() {
 	t=$1
 	s=$2
 	args=$(scenario_args "$s")
 	base="\"target\":\"$t\",\"scenario\":\"$s\",\"round\":$ROUND"
-	if [ "$(elapsed)" -ge "$BUDGET" ]; then
+	if [ "$(elapsed)" -ge "$DEADLINE" ]; then
 		record run "$base" '"status":"skipped"' '"note":"time budget spent"'
 		return 0
 	fi
@@ -413,7 +513,7 @@ run_one() {
 		;;
 	esac
 	hist=""
-	case $s in bulk*) ;; *) hist="hist/${t}_$s.txt" ;; esac
+	case $s in bulk*) ;; *) hist="hist/${t}_${s}_r$ROUND.txt" ;; esac
 	if ! start_target "$t" && ! { stop_target && start_target "$t"; }; then
 		stop_target
 		DEAD="$DEAD $t" # twice it did not echo: not tried again
@@ -422,13 +522,21 @@ run_one() {
 		say "$t $s: the server did not start or did not echo within 5 s"
 		return 0
 	fi
+	dur=$DUR warm=$WARM limit=$((DUR + SLACK)) extra=""
+	if [ "$s" = c100k ]; then
+		dur=$C100K_T warm=$C100K_WARM
+		limit=$((C100K_T + C100K_WARM + C100K_N / C100K_RATE + 2 * SLACK))
+		# shellcheck disable=SC2089 # JSON, printed as it is
+		extra="\"server_status_kib\":{\"rss_start\":$(status_kib VmRSS)"
+	fi
 	set +e
 	# shellcheck disable=SC2086
-	timeout --foreground -k 5 $((DUR + SLACK)) $PIN_LOAD "$BENCH" $args -t "$DUR" -w "$WARM" \
+	timeout --foreground -k 5 "$limit" $PIN_LOAD "$BENCH" $args -t "$dur" -w "$warm" \
 		-T 1 --timeout 10 -q --json ${hist:+--hist "$RESULTS/$hist"} \
 		--server-pid "$SERVER_PID" 127.0.0.1 "$PORT" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	set -e
+	[ -z "$extra" ] || extra="$extra,\"hwm_end\":$(status_kib VmHWM)}"
 	stop_target
 	result=$(head -n 1 "$TMP/out")
 	case $rc in
@@ -439,41 +547,79 @@ run_one() {
 	esac
 	case $result in "{"*"}") ;; *) result=null ;; esac
 	note=$(tr '\n' ' ' <"$TMP/err" | cut -c 1-300)
+	# shellcheck disable=SC2090
 	record run "$base" "\"args\":$(jstr "$args")" "\"rc\":$rc" "\"status\":\"$status\"" \
-		"\"hist\":$(jstr "$hist")" "\"note\":$(jstr "$note")" "\"result\":$result"
+		"\"hist\":$(jstr "$hist")" "\"note\":$(jstr "$note")" ${extra:+"$extra"} "\"result\":$result"
 	rate=$(printf '%s' "$result" | sed -n 's/.*"msgs_per_s":\([0-9.]*\),"mb_per_s_out":[0-9.]*,"mb_per_s_in":\([0-9.]*\).*/\1 msgs\/s, \2 MB\/s/p')
 	say "[$(elapsed)s] $t $s: $status${rate:+, $rate}"
 }
 
 # --- syscalls and instructions per message ----------------------------------------------
-# A separate short run per target for the 64 B scenarios (not timed with the figures above):
-# echo-bench runs PERF_RUN seconds after 1 s of warm-up, and `perf stat` counts the server's
-# system calls (the raw_syscalls:sys_enter tracepoint) and its instructions in user space and
-# in the kernel over PERF_WIN seconds in the middle; report.py divides by the messages echoed
-# in that window (this run's own msgs/s). Servers that fork per connection are left out: perf
-# attached to the parent would not see the children that echo.
+# A separate short run per target and 64 B scenario (not timed with the figures above):
+# echo-bench measures PERF_RUN s after 1 s of warm-up, and `perf stat -p SERVER` counts the
+# server's system calls (the raw_syscalls:sys_enter tracepoint) and its instructions, in user
+# space and in the kernel, from PERF_LEAD s after the warm-up ends, for PERF_WIN s: inside the
+# measured window. The window's own start and end are taken by perf's workload (`date`, run
+# once the counters are on) and recorded beside when echo-bench was started; report.py divides
+# by the messages echoed in the window (the run's msgs/s times the window) and flags a window
+# that strayed out of the measured one. Every thread the server has when perf attaches is
+# counted (all connections are up by then). Servers that fork per connection are left out:
+# perf attached to the parent would not see the children that echo.
 PERF_SCENARIOS="c50 c1000 depth16"
+PERF_EVENTS="raw_syscalls:sys_enter,instructions:u,instructions:k"
+
+now() { date +%s.%N; }
+
 run_perf() {
 	t=$1
 	s=$2
 	base="\"target\":\"$t\",\"scenario\":\"$s\""
-	start_target "$t" || { stop_target; return 0; }
+	if ! start_target "$t"; then
+		stop_target
+		record perf "$base" '"status":"failed"' '"note":"the server did not start or did not echo"'
+		return 0
+	fi
+	t0=$(now)
+	pargs=$(scenario_args "$s")
 	# shellcheck disable=SC2086
-	timeout --foreground -k 5 $((PERF_RUN + SLACK)) $PIN_LOAD "$BENCH" $(scenario_args "$s") \
+	timeout --foreground -k 5 $((PERF_RUN + SLACK)) $PIN_LOAD "$BENCH" $pargs \
 		-t "$PERF_RUN" -w 1 -T 1 --timeout 10 -q --json 127.0.0.1 "$PORT" \
 		>"$TMP/pout" 2>/dev/null &
 	bpid=$!
-	sleep 1.5
-	perf stat -x, -e raw_syscalls:sys_enter,instructions:u,instructions:k -p "$SERVER_PID" \
-		-- sleep "$PERF_WIN" >/dev/null 2>"$TMP/perf" || true
+	sleep "$(awk -v t0="$t0" -v now="$(now)" -v lead="$PERF_LEAD" \
+		'BEGIN { d = t0 + 1 + lead - now; printf "%.3f", (d > 0 ? d : 0) }')"
+	# shellcheck disable=SC2016
+	perf stat -x, -e "$PERF_EVENTS" -p "$SERVER_PID" -- \
+		sh -c 'date +%s.%N; sleep "$1"; date +%s.%N' sh "$PERF_WIN" >"$TMP/pwin" 2>"$TMP/perf" || true
 	wait "$bpid" || true
 	stop_target
 	result=$(head -n 1 "$TMP/pout")
-	case $result in "{"*"}") ;; *) return 0 ;; esac
+	case $result in "{"*"}") ;; *) result=null ;; esac
 	counts=$(awk -F, '$1 ~ /^[0-9]+$/ { printf "%s\"%s\":%s", sep, $3, $1; sep = "," }' "$TMP/perf")
-	[ -n "$counts" ] || return 0
-	record perf "$base" "\"seconds\":$PERF_WIN" "\"counts\":{$counts}" "\"result\":$result"
-	say "[$(elapsed)s] $t $s: perf counted"
+	window=$(awk -v t0="$t0" 'NR <= 2 { w[NR] = $1 - t0 } END { if (NR >= 2) printf "%.3f,%.3f", w[1], w[2] }' "$TMP/pwin")
+	if [ -z "$counts" ] || [ -z "$window" ] || [ "$result" = null ]; then
+		note=$(tr '\n' ' ' <"$TMP/perf" | cut -c 1-200)
+		record perf "$base" '"status":"failed"' "\"note\":$(jstr "perf or echo-bench gave nothing: $note")"
+		say "[$(elapsed)s] $t $s: perf: nothing counted"
+		return 0
+	fi
+	record perf "$base" '"status":"ok"' "\"window\":[$window]" \
+		"\"seconds\":$(echo "$window" | awk -F, '{ printf "%.3f", $2 - $1 }')" \
+		"\"counts\":{$counts}" "\"result\":$result"
+	say "[$(elapsed)s] $t $s: perf counted over [$window] s"
+}
+
+# --- C100K ------------------------------------------------------------------------------
+# Once per target that can hold that many connections in one process: C100K_N connections
+# opened at C100K_RATE a second, each echoing 64 B once a second (open loop, every byte
+# checked), measured for C100K_T s after C100K_WARM s; echo-bench reads the server's RSS
+# before, with every connection up and idle, and at the end.
+run_c100k() {
+	for t in $TARGETS; do
+		case " $C100K_TARGETS " in *" $t "*) ;; *) continue ;; esac
+		ROUND=1
+		run_one "$t" c100k
+	done
 }
 
 # --- iperf3: the loopback ceiling for bulk ---------------------------------------------
@@ -507,13 +653,55 @@ run_iperf3() {
 
 DEAD=""
 [ -n "$TARGETS" ] || say "no target to run${ONLY:+ among: $ONLY}"
-# Rounds, interleaved: every scenario of every target once, then again, so that the machine's
-# drift over the run (a shared VM's CPUs) falls on every target alike. report.py shows each
-# target's median round. The rounds after the first are for the targets that contend for
-# first place (ROUND_TARGETS); the others, clearly behind, run once, to keep the run short.
+
+# --- the plan: how long each phase should take, and the time budget -----------------------
+# A run costs its warm-up and duration plus about 0.6 s to start, check and stop the server.
+# The phases after the rounds (c100k, perf, iperf3) have their time reserved: the rounds stop
+# starting runs at BUDGET less that reserve, the later phases at BUDGET. Runs not started for
+# want of time are recorded as skipped, and the report says so.
+# shellcheck disable=SC2086
+count() { set -f; set -- $1; set +f; echo $#; }
+inter() { # the words of $1 that are in $2
+	for w in $1; do case " $2 " in *" $w "*) printf '%s ' "$w" ;; esac; done
+}
+minus() { # the words of $1 that are not in $2
+	for w in $1; do case " $2 " in *" $w "*) ;; *) printf '%s ' "$w" ;; esac; done
+}
+MAIN_SCENARIOS=$(minus "$SCENARIOS" c100k)
+PERF_TARGETS=$(minus "$TARGETS" "$FORKING")
+HAVE_PERF=0
+if have perf && perf stat -e raw_syscalls:sys_enter true >/dev/null 2>&1; then HAVE_PERF=1; fi
+n_runs=$(($(count "$MAIN_SCENARIOS") * ($(count "$TARGETS") + (ROUNDS - 1) * $(count "$(inter "$TARGETS" "$ROUND_TARGETS")"))))
+n_perf=0
+[ "$HAVE_PERF" = 0 ] || n_perf=$(($(count "$(inter "$PERF_SCENARIOS" "$SCENARIOS")") * $(count "$PERF_TARGETS")))
+n_c100k=0
+case " $SCENARIOS " in *" c100k "*) n_c100k=$(count "$(inter "$TARGETS" "$C100K_TARGETS")") ;; esac
+PLAN=$(awk -v runs="$n_runs" -v dur="$DUR" -v warm="$WARM" -v perf="$n_perf" -v prun="$PERF_RUN" \
+	-v c="$n_c100k" -v ct="$C100K_T" -v cw="$C100K_WARM" -v cn="$C100K_N" -v cr="$C100K_RATE" \
+	-v it="$IPERF_T" -v setup="$(elapsed)" 'BEGIN {
+		main = runs * (dur + warm + 0.6); p = perf * (prun + 1.6); k = c * (ct + cw + cn / cr + 3)
+		i = 2 * (it + 1) + 1
+		printf "%d %d %d %d %d", main, p, k, i, setup + main + p + k + i + 3 }')
+set -f
+# shellcheck disable=SC2086
+set -- $PLAN
+set +f
+RESERVE=$(($2 + $3 + $4))
+MAIN_DEADLINE=$((BUDGET - RESERVE))
+record plan "\"runs\":$n_runs" "\"perf_runs\":$n_perf" "\"c100k_runs\":$n_c100k" \
+	"\"main_s\":$1" "\"perf_s\":$2" "\"c100k_s\":$3" "\"iperf3_s\":$4" "\"estimate_s\":$5" \
+	"\"budget_s\":$BUDGET" "\"main_deadline_s\":$MAIN_DEADLINE"
+say "plan: $n_runs runs (~$1 s), c100k $n_c100k (~$3 s), perf $n_perf (~$2 s), iperf3 (~$4 s): about $5 s in all; budget $BUDGET s"
+
+# --- (1) rounds, interleaved ----------------------------------------------------------------
+# Every scenario of every target once, then again, so that the machine's drift over the run (a
+# shared VM's CPUs) falls on every target alike; report.py takes each figure's median over the
+# rounds. The rounds after the first are for the targets that contend for first place
+# (ROUND_TARGETS); the others, clearly behind, run once, to keep the run short.
+DEADLINE=$MAIN_DEADLINE
 ROUND=1
 while [ "$ROUND" -le "$ROUNDS" ]; do
-	for s in $SCENARIOS; do
+	for s in $MAIN_SCENARIOS; do
 		for t in $TARGETS; do
 			if [ "$ROUND" -gt 1 ]; then
 				case " $ROUND_TARGETS " in *" $t "*) ;; *) continue ;; esac
@@ -523,18 +711,28 @@ while [ "$ROUND" -le "$ROUNDS" ]; do
 	done
 	ROUND=$((ROUND + 1))
 done
-if have perf && perf stat -e raw_syscalls:sys_enter true >/dev/null 2>&1; then
-	for s in $PERF_SCENARIOS; do
-		case " $SCENARIOS " in *" $s "*) ;; *) continue ;; esac
-		for t in $TARGETS; do
-			case " socat ncat xinetd fork iterative $DEAD " in *" $t "*) continue ;; esac
-			[ "$(elapsed)" -lt "$BUDGET" ] || break
+
+# --- (2) C100K --------------------------------------------------------------------------------
+DEADLINE=$BUDGET
+case " $SCENARIOS " in *" c100k "*) run_c100k ;; esac
+
+# --- (3) perf ---------------------------------------------------------------------------------
+if [ "$HAVE_PERF" = 1 ]; then
+	for s in $(inter "$PERF_SCENARIOS" "$SCENARIOS"); do
+		for t in $PERF_TARGETS; do
+			case " $DEAD " in *" $t "*) continue ;; esac
+			if [ "$(elapsed)" -ge "$BUDGET" ]; then
+				record perf "\"target\":\"$t\",\"scenario\":\"$s\"" '"status":"skipped"' '"note":"time budget spent"'
+				continue
+			fi
 			run_perf "$t" "$s"
 		done
 	done
-else
+elif [ -n "$(inter "$PERF_SCENARIOS" "$SCENARIOS")" ]; then
 	record skip '"target":"perf"' '"kind":"counter"' '"reason":"perf cannot count system calls here (Debian package linux-perf)"'
 fi
+
+# --- (4) iperf3 -------------------------------------------------------------------------------
 run_iperf3
 record end "\"finished\":$(date +%s)" "\"loadavg\":$(jstr "$(loadavg)")"
 
