@@ -12,9 +12,10 @@
 
 #include "../net.h"
 
-/* Reads per conn_process() call before yielding to other connections (64 KiB each). */
-#define READ_BUDGET 16
-#define PENDING_MIN (16 * 1024)
+/* Bytes read per conn_process() call before yielding to other connections, whatever the
+ * buffer's size: one busy connection delays the others by about 1 MiB of work at most. */
+#define READ_BUDGET_BYTES (1024 * 1024)
+#define PENDING_MIN       (16 * 1024)
 
 /* Keeps n more reply bytes for later. Returns 0, or -1 when memory ran out. */
 static int pending_add(struct conn *c, const void *p, size_t n)
@@ -191,7 +192,8 @@ int conn_process(struct conn *c, struct server *srv, char *buf, size_t buflen, l
 
     if (flush_pending(c) < 0)
         return CONN_CLOSE;
-    more = read_loop(c, srv, buf, buflen, READ_BUDGET);
+    more = read_loop(c, srv, buf, buflen,
+                     buflen >= READ_BUDGET_BYTES ? 1 : (int)(READ_BUDGET_BYTES / buflen));
     if (more < 0)
         return CONN_CLOSE;
     if (c->in + c->out != moved)

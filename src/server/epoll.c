@@ -40,7 +40,7 @@ struct worker {
     struct econn *again; /* read budget spent with input left: serve again, unprompted */
     long long now, resume_accept, next_idle_scan;
     int stopping, listening;
-    char buf[SERVER_BUF_SIZE];
+    char buf[SERVER_LOOP_BUF_SIZE];
 };
 
 /* Tags in epoll_event.data for the two descriptors that are not connections. */

@@ -25,7 +25,7 @@ struct loop {
     size_t n, cap; /* connections */
     long long now, resume_accept, next_idle_scan;
     int stopping;
-    char buf[SERVER_BUF_SIZE];
+    char buf[SERVER_LOOP_BUF_SIZE];
 };
 
 /* Turns what a connection wants into poll events, or closes it. Returns 0 when it was closed
