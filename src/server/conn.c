@@ -156,12 +156,17 @@ static int wants(const struct conn *c, const struct server *srv)
 static int read_loop(struct conn *c, struct server *srv, char *buf, size_t buflen, int budget)
 {
     struct service_reply r;
+    size_t len;
     ssize_t n;
 
     for (; budget > 0; budget--) {
         if (c->closing || c->draining || pending_size(c) >= srv->cfg->max_pending)
             return 0;
-        n = recv(c->fd, buf, buflen, 0);
+        /* No more than fits under --max-pending, so an echo the client does not read costs
+         * at most that much, whatever the buffer's size. */
+        len = srv->cfg->max_pending - pending_size(c);
+        len = len < buflen ? len : buflen;
+        n = recv(c->fd, buf, len, 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -179,7 +184,7 @@ static int read_loop(struct conn *c, struct server *srv, char *buf, size_t bufle
             return -1;
         /* A short read emptied the socket: skip the recv() that would say EAGAIN. Not when a
          * FIN is known to wait behind the data: its end of file must be read now. */
-        if ((size_t)n < buflen && !c->peer_fin)
+        if ((size_t)n < len && !c->peer_fin)
             return 0;
     }
     return 1;

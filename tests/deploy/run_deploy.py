@@ -31,32 +31,10 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-WAIT_S = 10.0  # bound on any wait for something that should happen
+sys.path.insert(0, os.path.join(ROOT, "tests", "pylib"))
+from checks import WAIT_S, Failure, Skip, check, until  # noqa: E402
+
 INNER = "TCPECHO_DEPLOY_INNER"
-
-
-class Skip(Exception):
-    pass
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-def until(pred, what, timeout=WAIT_S):
-    """Polls pred() until it is true; fails with what after timeout seconds."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise Failure("timed out waiting for " + what)
 
 
 def connect(port, host="127.0.0.1"):

@@ -15,7 +15,6 @@ started here are signalled. Memory is the server's proportional set size (Pss, f
 /proc/PID/smaps_rollup) summed over its process tree, so that the fork model's children
 count once for what they share.
 """
-import errno
 import os
 import re
 import resource
@@ -28,22 +27,12 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "pylib"))
+from checks import WAIT_S, Failure, Skip, check  # noqa: E402
+
 SOAK = os.environ.get("SOAK") == "1"
-WAIT_S = 10.0
 MIB = 1 << 20
-
-
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 # --- the server and what /proc says about it -----------------------------------------------
