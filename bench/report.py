@@ -111,12 +111,15 @@ def load(results):
             elif kind == "end":
                 meta["finished"] = rec.get("finished")
                 meta["loadavg_end"] = rec.get("loadavg")
+                meta["jiffies_end"] = rec.get("jiffies")
             elif kind == "target":
                 targets.append(rec)
             elif kind == "skip":
                 skips.append(rec)
             elif kind == "run":
                 rounds.setdefault((rec["target"], rec["scenario"]), []).append(rec)
+                if isinstance(rec.get("steal_pct"), (int, float)):
+                    meta.setdefault("_steal", []).append(rec)
                 if rec.get("status") == "skipped" and "budget" in (rec.get("note") or ""):
                     meta.setdefault("_budget_skipped", []).append(rec)
             elif kind == "iperf3":
@@ -322,6 +325,38 @@ def fmt_short(x):
 
 
 # ---- RESULTS.md ------------------------------------------------------------------------
+
+
+STEAL_FLAG = 2.0  # % of CPU time stolen in one run above which it is named
+
+
+def steal_text(meta):
+    """The share of CPU time the hypervisor gave to other guests, over the whole run and in
+    the runs where it was highest, from /proc/stat's steal counter; '' on bare metal."""
+    parts = []
+    try:
+        s0, t0 = (int(x) for x in meta["jiffies"].split())
+        s1, t1 = (int(x) for x in meta["jiffies_end"].split())
+        if t1 > t0:
+            parts.append("%.2f %% over the whole run" % (100.0 * (s1 - s0) / (t1 - t0)))
+    except (KeyError, AttributeError, ValueError):
+        pass
+    runs = meta.get("_steal", [])
+    if runs:
+        top = max(runs, key=lambda r: r["steal_pct"])
+        parts.append("at most %.2f %% in one run (%s %s, round %s)"
+                     % (top["steal_pct"], name_of(top["target"]), top["scenario"],
+                        top.get("round")))
+        flagged = [r for r in runs if r["steal_pct"] > STEAL_FLAG]
+        parts.append("%d of %d runs above %g %%%s" % (
+            len(flagged), len(runs), STEAL_FLAG,
+            ": " + ", ".join("%s %s r%s" % (name_of(r["target"]), r["scenario"], r.get("round"))
+                             for r in flagged[:20]) + (", ..." if len(flagged) > 20 else "")
+            if flagged else ""))
+    if not parts or (len(parts) == 1 and parts[0].startswith("0.00")):
+        return ""
+    return ("CPU steal (time the hypervisor gave these CPUs to other guests; the one "
+            "disturbance pinning cannot keep out): " + "; ".join(parts))
 
 
 def machine():
@@ -956,10 +991,14 @@ def write_markdown(path, meta, targets, skips, runs, ceiling):
                      for r in targets if r["kind"] == "peer") or "none"),
     ]
     if meta.get("loadavg"):
-        md.append("- Load average (1, 5, 15 min) before the run: %s%s; well above 0 means "
-                  "other work shared the CPUs and skewed the figures"
-                  % (meta["loadavg"], ", after: %s" % meta["loadavg_end"]
+        md.append("- Load average (1, 5, 15 min) before the run: %s (well above 0 means other "
+                  "work was running)%s"
+                  % (meta["loadavg"], "; after it: %s, which counts the forking servers' own "
+                     "processes (one per connection)" % meta["loadavg_end"]
                      if meta.get("loadavg_end") else ""))
+    steal = steal_text(meta)
+    if steal:
+        md.append("- " + steal)
     md.append("- Bulk ceiling: " + ceiling_text(ceiling))
     for s in skips:
         md.append("- Skipped: %s: %s" % (s["target"], s["reason"]))

@@ -29,7 +29,7 @@ bench/RESULTS.md and bench/*.svg.
                  round): about 2.5 minutes
                  (the full run: 8 scenarios, 5 s each, median of 3 rounds
                  for the event loops, 1 round for the others, then c100k
-                 and perf: about 32 minutes, never more than about 35)
+                 and perf: about 31 minutes, never more than about 35)
   --no-install   do not apt-get install missing peers (done only as root)
   --targets L    only these targets, e.g. 'epoll uring socat'
   --scenarios L  only these scenarios, e.g. 'c50 c100k'
@@ -208,8 +208,22 @@ jstr() {
 
 elapsed() { echo $(($(date +%s) - START)); }
 
-# The 1, 5 and 15 minute load averages: more than the run's own 2 means other work competed.
+# The 1, 5 and 15 minute load averages before the run: above 0 means other work was running.
+# (After it they count the forking servers' own processes: 1000 at 1000 connections.)
 loadavg() { cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || true; }
+
+# "STEAL TOTAL": jiffies all CPUs lost to the hypervisor (other guests ran on them) and all
+# jiffies, from /proc/stat; steal_pct A B: the share stolen between two such readings. On a
+# VM this is the one disturbance the pinning cannot keep out, so each run records it.
+cpu_jiffies() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9 && i <= NF; i++) t += $i; print $9, t; exit }' /proc/stat 2>/dev/null || true; }
+steal_pct() {
+	# shellcheck disable=SC2086 # two readings of two numbers each
+	set -- $1 $2
+	if [ $# -eq 4 ]; then
+		awk -v s="$(($3 - $1))" -v t="$(($4 - $2))" \
+			'BEGIN { printf "%.2f", (t > 0 ? 100 * s / t : 0) }'
+	fi
+}
 
 # --- machine and pinning --------------------------------------------------------------
 # 1000 connections: the server and the load need the descriptors (dash and bash have -n, -H).
@@ -312,7 +326,7 @@ record meta "\"mode\":\"$([ "$QUICK" = 1 ] && echo quick || echo full)\"" \
 	"\"scenarios\":$(jstr "$SCENARIOS")" "\"rounds\":$ROUNDS" "\"round_targets\":$(jstr "$ROUND_TARGETS")" \
 	"\"forking\":$(jstr "$FORKING")" "\"budget\":$BUDGET" "\"loadavg\":$(jstr "$(loadavg)")" \
 	"\"perf_run\":$PERF_RUN" "\"perf_window\":$PERF_WIN" \
-	"\"c100k\":{$C100K_JSON}" \
+	"\"c100k\":{$C100K_JSON}" "\"jiffies\":$(jstr "$(cpu_jiffies)")" \
 	"\"server_version\":$(jstr "$("$SERVER" -V 2>&1 | head -n 1)")"
 
 # Prints the version of target $1, for RESULTS.md.
@@ -529,6 +543,7 @@ run_one() {
 		# shellcheck disable=SC2089 # JSON, printed as it is
 		extra="\"server_status_kib\":{\"rss_start\":$(status_kib VmRSS)"
 	fi
+	j0=$(cpu_jiffies)
 	set +e
 	# shellcheck disable=SC2086
 	timeout --foreground -k 5 "$limit" $PIN_LOAD "$BENCH" $args -t "$dur" -w "$warm" \
@@ -536,6 +551,7 @@ run_one() {
 		--server-pid "$SERVER_PID" 127.0.0.1 "$PORT" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	set -e
+	steal=$(steal_pct "$j0" "$(cpu_jiffies)")
 	[ -z "$extra" ] || extra="$extra,\"hwm_end\":$(status_kib VmHWM)}"
 	stop_target
 	result=$(head -n 1 "$TMP/out")
@@ -549,7 +565,8 @@ run_one() {
 	note=$(tr '\n' ' ' <"$TMP/err" | cut -c 1-300)
 	# shellcheck disable=SC2090
 	record run "$base" "\"args\":$(jstr "$args")" "\"rc\":$rc" "\"status\":\"$status\"" \
-		"\"hist\":$(jstr "$hist")" "\"note\":$(jstr "$note")" ${extra:+"$extra"} "\"result\":$result"
+		"\"hist\":$(jstr "$hist")" "\"note\":$(jstr "$note")" ${extra:+"$extra"} \
+		${steal:+"\"steal_pct\":$steal"} "\"result\":$result"
 	rate=$(printf '%s' "$result" | sed -n 's/.*"msgs_per_s":\([0-9.]*\),"mb_per_s_out":[0-9.]*,"mb_per_s_in":\([0-9.]*\).*/\1 msgs\/s, \2 MB\/s/p')
 	say "[$(elapsed)s] $t $s: $status${rate:+, $rate}"
 }
@@ -734,7 +751,8 @@ fi
 
 # --- (4) iperf3 -------------------------------------------------------------------------------
 run_iperf3
-record end "\"finished\":$(date +%s)" "\"loadavg\":$(jstr "$(loadavg)")"
+record end "\"finished\":$(date +%s)" "\"loadavg\":$(jstr "$(loadavg)")" \
+	"\"jiffies\":$(jstr "$(cpu_jiffies)")"
 
 python3 "$HERE/report.py" --results "$RESULTS" --out "$HERE"
 say "done in $(elapsed)s: bench/RESULTS.md, bench/throughput.svg, bench/latency.svg, bench/bulk.svg"
