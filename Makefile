@@ -48,10 +48,10 @@ BUILD_DEPS = liburing-dev
 TEST_DEPS  = $(BUILD_DEPS) libcmocka-dev socat netcat-openbsd python3 iproute2 strace \
              xinetd haproxy systemd mandoc
 
-LIB_SRC    = src/net.c src/io.c src/service.c src/log.c src/sig.c src/num.c src/cli.c \
+LIB_SRC    = src/net.c src/io.c src/service.c src/log.c src/sig.c src/clock.c src/num.c src/cli.c \
              src/proxy.c
 SERVER_SRC = src/server/main.c src/server/options.c src/server/model.c src/server/server.c \
-             src/server/serve.c src/server/stats.c src/server/conn.c src/server/acceptor.c \
+             src/server/blocking.c src/server/stats.c src/server/conn.c src/server/acceptor.c \
              src/server/iterative.c src/server/fork.c src/server/thread.c \
              src/server/poll.c src/server/epoll.c src/server/activate.c \
              src/server/privdrop.c src/server/inetd.c
@@ -68,7 +68,7 @@ CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
 BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pattern.c \
              src/bench/hist.c src/bench/sched.c src/bench/report.c src/bench/cpu.c \
              src/bench/setup.c src/bench/rss.c src/bench/dueq.c
-UNIT_TESTS = test_net test_io test_service test_num test_server_options test_hist test_sched \
+UNIT_TESTS = test_net test_io test_service test_num test_server_options test_bench_hist test_bench_sched \
              test_proxy test_bench_setup test_bench_report test_bench_dueq
 INTEG_TESTS = test_cli test_bench test_echo_server test_echo_client test_concurrency \
               test_proxy_protocol test_nagle
@@ -133,11 +133,11 @@ $(BUILD)/tests/test_server_options: $(call obj,tests/unit/test_server_options.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(SERVER_LIBS) -lcmocka -o $@
 
-$(BUILD)/tests/test_hist: $(call obj,tests/unit/test_hist.c src/bench/hist.c)
+$(BUILD)/tests/test_bench_hist: $(call obj,tests/unit/test_bench_hist.c src/bench/hist.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
-$(BUILD)/tests/test_sched: $(call obj,tests/unit/test_sched.c src/bench/sched.c)
+$(BUILD)/tests/test_bench_sched: $(call obj,tests/unit/test_bench_sched.c src/bench/sched.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 

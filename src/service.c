@@ -34,7 +34,7 @@ const char *service_name(enum service_kind kind)
     return names[kind];
 }
 
-void session_init(struct session *s, const struct service_config *cfg)
+void service_session_init(struct session *s, const struct service_config *cfg)
 {
     s->cfg = cfg;
     s->partial = NULL;
@@ -43,7 +43,7 @@ void session_init(struct session *s, const struct service_config *cfg)
     s->want_proxy = cfg->proxy;
 }
 
-void session_fini(struct session *s)
+void service_session_fini(struct session *s)
 {
     free(s->partial);
     s->partial = NULL;

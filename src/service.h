@@ -60,10 +60,10 @@ int service_parse(const char *name, enum service_kind *kind);
 const char *service_name(enum service_kind kind);
 
 /* Starts a session for a new connection. */
-void session_init(struct session *s, const struct service_config *cfg);
+void service_session_init(struct session *s, const struct service_config *cfg);
 
 /* Frees what the session holds. */
-void session_fini(struct session *s);
+void service_session_fini(struct session *s);
 
 /* Fills r with what to send as soon as the connection opens (hello's greeting). */
 void service_on_open(struct session *s, struct service_reply *r);

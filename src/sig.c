@@ -7,8 +7,8 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#include "clock.h"
 
 /* Atomics, not volatile sig_atomic_t: threads read what the handler writes. Lock-free, so the
  * handler may store them. */
@@ -16,14 +16,6 @@ static atomic_int stop_signal;
 static _Atomic long long stop_time_ms;
 static int stop_pipe[2] = {-1, -1};
 static int stats_pipe[2] = {-1, -1};
-
-long long sig_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Wakes whoever polls the pipe. A full pipe means it is awake already. */
 static void poke(int fd)
@@ -42,7 +34,7 @@ static void poke(int fd)
 static void on_stop(int signo)
 {
     if (!stop_signal) {
-        stop_time_ms = sig_now_ms();
+        stop_time_ms = clock_now_ms();
         stop_signal = signo;
     }
     poke(stop_pipe[1]);

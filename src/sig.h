@@ -30,7 +30,4 @@ long long sig_stop_time_ms(void);
 /* Returns a descriptor that becomes readable on SIGUSR1. Read it empty after waking. */
 int sig_stats_fd(void);
 
-/* Returns CLOCK_MONOTONIC now, in milliseconds. */
-long long sig_now_ms(void);
-
 #endif

@@ -87,7 +87,4 @@ void load_finish(struct bench_thread *threads, int n, struct hist *h, struct ben
 /* Sums the live counters of the running threads into *c (for the progress line). */
 void load_peek(struct bench_thread *threads, int n, struct bench_counts *c);
 
-/* Returns CLOCK_MONOTONIC now in nanoseconds. */
-uint64_t bench_now_ns(void);
-
 #endif

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "../log.h"
 #include "bench.h"
 #include "dueq.h"
@@ -65,14 +66,6 @@ struct bench_thread {
     struct bench_counts counts;
     unsigned char buf[64 * 1024];
 };
-
-uint64_t bench_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int measuring(const struct bench_thread *t)
 {
@@ -399,13 +392,13 @@ static void *run(void *arg)
     struct bench_thread *t = arg;
     struct epoll_event ev[EVENTS];
 
-    for (t->now = bench_now_ns(); !t->loading || t->now < t->clk->end_ns; t->now = bench_now_ns()) {
+    for (t->now = clock_now_ns(); !t->loading || t->now < t->clk->end_ns; t->now = clock_now_ns()) {
         int n;
 
         if (!t->loading && atomic_load_explicit(&t->go, memory_order_acquire))
             start_load(t);
         n = wait_events(t, ev, tick(t));
-        t->now = bench_now_ns();
+        t->now = clock_now_ns();
         for (int i = 0; i < n; i++)
             if (ev[i].data.ptr) /* NULL: the eventfd of load_go() */
                 on_event(t, ev[i].data.ptr, ev[i].events);

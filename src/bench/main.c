@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "../log.h"
 #include "cpu.h"
 #include "options.h"
@@ -50,7 +51,7 @@ static int check_fd_limit(const struct bench_config *cfg)
 
 static void sleep_until(uint64_t ns)
 {
-    uint64_t now = bench_now_ns();
+    uint64_t now = clock_now_ns();
     struct timespec ts;
 
     if (ns <= now)
@@ -70,7 +71,7 @@ static const char *phase(const struct bench_clock *clk, uint64_t now)
 static void progress(const struct bench_config *cfg, const struct bench_clock *clk,
                      struct bench_thread *threads)
 {
-    uint64_t now = bench_now_ns();
+    uint64_t now = clock_now_ns();
     struct bench_counts c;
 
     load_peek(threads, cfg->threads, &c);
@@ -83,7 +84,7 @@ static void wait_until(uint64_t t, const struct bench_config *cfg, const struct 
 {
     int show = !cfg->quiet && isatty(STDERR_FILENO);
 
-    for (uint64_t now = bench_now_ns(); now < t; now = bench_now_ns()) {
+    for (uint64_t now = clock_now_ns(); now < t; now = clock_now_ns()) {
         sleep_until(show && now + 1000000000u < t ? now + 1000000000u : t);
         if (show)
             progress(cfg, clk, threads);
@@ -106,7 +107,7 @@ static void wait_connected(const struct bench_config *cfg, const struct bench_cl
     uint64_t shown = clk->start_ns;
     struct bench_counts c;
 
-    for (uint64_t now = bench_now_ns(); now < bound; now = bench_now_ns()) {
+    for (uint64_t now = clock_now_ns(); now < bound; now = clock_now_ns()) {
         load_peek(threads, cfg->threads, &c);
         if (atomic_load(&c.connected) + atomic_load(&c.connect_failures) >=
             (unsigned long long)cfg->conns)
@@ -137,7 +138,7 @@ static void connect_all(const struct bench_config *cfg, struct bench_result *r,
     struct bench_counts c;
 
     wait_connected(cfg, clk, threads);
-    r->connect_seconds = (double)(bench_now_ns() - clk->start_ns) / 1e9;
+    r->connect_seconds = (double)(clock_now_ns() - clk->start_ns) / 1e9;
     load_peek(threads, cfg->threads, &c);
     r->rss_conns = atomic_load(&c.connected);
     server_rss(cfg, r, &r->rss_connected_kib, 1);
@@ -155,16 +156,16 @@ static int measure(const struct bench_config *cfg, struct bench_result *r, struc
 
     r->have_server_rss = cfg->server_pid > 0;
     server_rss(cfg, r, &r->rss_before_kib, 0);
-    clk.start_ns = bench_now_ns();
+    clk.start_ns = clock_now_ns();
     if (load_start(cfg, &clk, &threads) < 0) {
         /* The threads that did start end at once. */
-        clk.load_ns = clk.measure_ns = clk.end_ns = bench_now_ns();
+        clk.load_ns = clk.measure_ns = clk.end_ns = clock_now_ns();
         load_go(threads, cfg->threads);
         load_finish(threads, cfg->threads, h, &c, &r->spread, &tcpu);
         return -1;
     }
     connect_all(cfg, r, &clk, threads);
-    clk.load_ns = bench_now_ns();
+    clk.load_ns = clock_now_ns();
     clk.measure_ns = clk.load_ns + (uint64_t)(cfg->warmup * 1e9);
     clk.end_ns = clk.measure_ns + (uint64_t)(cfg->duration * 1e9);
     load_go(threads, cfg->threads);

@@ -215,7 +215,7 @@ int conn_open(struct conn *c, struct server *srv, int fd, long long now_ms)
     c->last_ms = now_ms;
     net_set_nodelay(fd);
     c->id = server_client_open(srv, fd);
-    session_init(&c->session, &srv->cfg->service);
+    service_session_init(&c->session, &srv->cfg->service);
     service_on_open(&c->session, &r);
     if (write_reply(c, &r) < 0)
         return CONN_CLOSE;
@@ -253,7 +253,7 @@ void conn_close(struct conn *c, struct server *srv, char *buf, size_t buflen)
     close(c->fd);
     if (c->draining && !c->note)
         c->note = pending_size(c) > 0 ? "echo unfinished at shutdown" : "server shutting down";
-    session_fini(&c->session);
+    service_session_fini(&c->session);
     free(c->pending);
     c->pending = NULL;
     server_client_close(srv, c->id, c->in, c->out, c->note);

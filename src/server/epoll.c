@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "../sig.h"
 #include "conn.h"
 #include "model.h"
@@ -32,7 +33,7 @@ struct econn {
     int queued;                /* on the again list */
 };
 
-struct worker {
+struct loop {
     struct server *srv;
     pthread_t thread;
     int epfd;
@@ -46,7 +47,7 @@ struct worker {
 /* Tags in epoll_event.data for the two descriptors that are not connections. */
 static char listener_tag, stop_tag;
 
-static void unlink_conn(struct worker *w, struct econn *e)
+static void unlink_conn(struct loop *w, struct econn *e)
 {
     if (e->prev)
         e->prev->next = e->next;
@@ -57,7 +58,7 @@ static void unlink_conn(struct worker *w, struct econn *e)
 }
 
 /* Acts on what conn_process() wants: close, or remember to come back without an event. */
-static void apply(struct worker *w, struct econn *e, int want)
+static void apply(struct loop *w, struct econn *e, int want)
 {
     if (want == CONN_CLOSE) {
         unlink_conn(w, e);
@@ -77,7 +78,7 @@ static void apply(struct worker *w, struct econn *e, int want)
     }
 }
 
-static void add(struct worker *w, int fd)
+static void add(struct loop *w, int fd)
 {
     struct econn *e = calloc(1, sizeof(*e));
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
@@ -99,7 +100,7 @@ static void add(struct worker *w, int fd)
 }
 
 /* Adds or removes the shared listener from this loop's interest. */
-static void listen_on(struct worker *w, int on)
+static void listen_on(struct loop *w, int on)
 {
     struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &listener_tag};
 
@@ -109,7 +110,7 @@ static void listen_on(struct worker *w, int on)
     w->listening = on;
 }
 
-static void accept_some(struct worker *w)
+static void accept_some(struct loop *w)
 {
     for (int i = 0; i < ACCEPT_BATCH; i++) {
         int fd = accept4(w->srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -133,7 +134,7 @@ static void accept_some(struct worker *w)
 }
 
 /* Serves the connections whose read budget ran out last time. */
-static void serve_again(struct worker *w)
+static void serve_again(struct loop *w)
 {
     struct econn *list = w->again, *e;
 
@@ -149,7 +150,7 @@ static void serve_again(struct worker *w)
 }
 
 /* Closes connections silent past --idle-timeout, once a second. */
-static void scan_idle(struct worker *w)
+static void scan_idle(struct loop *w)
 {
     struct econn *e, *next;
 
@@ -164,7 +165,7 @@ static void scan_idle(struct worker *w)
 }
 
 /* Stop asked: no more accepting; each connection answers what it has, then drains. */
-static void begin_stop(struct worker *w)
+static void begin_stop(struct loop *w)
 {
     struct econn *e, *next;
 
@@ -177,7 +178,7 @@ static void begin_stop(struct worker *w)
     }
 }
 
-static int timeout_ms(const struct worker *w)
+static int timeout_ms(const struct loop *w)
 {
     int t = -1;
 
@@ -193,12 +194,12 @@ static int timeout_ms(const struct worker *w)
 }
 
 /* One pass: wait, then serve what is ready. */
-static void turn(struct worker *w)
+static void turn(struct loop *w)
 {
     struct epoll_event ev[EVENTS];
     int n = epoll_wait(w->epfd, ev, EVENTS, timeout_ms(w)), stop = 0;
 
-    w->now = sig_now_ms();
+    w->now = clock_now_ms();
     /* Each event may close only its own connection (epoll reports an fd once per wait), so
      * no later event of the batch points at freed memory; the stop, which closes many,
      * waits until the batch is done. */
@@ -227,7 +228,7 @@ static void turn(struct worker *w)
 
 static void *loop(void *arg)
 {
-    struct worker *w = arg;
+    struct loop *w = arg;
     struct econn *e;
 
     while (!w->stopping || (w->conns && server_drain_left_ms(w->srv) > 0))
@@ -239,12 +240,12 @@ static void *loop(void *arg)
 }
 
 /* Creates a loop's epoll instance, watching the listener and the stop pipe. */
-static int worker_init(struct worker *w, struct server *srv)
+static int loop_init(struct loop *w, struct server *srv)
 {
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &stop_tag};
 
     w->srv = srv;
-    w->now = sig_now_ms();
+    w->now = clock_now_ms();
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, sig_stop_fd(), &ev) < 0)
         return -1;
@@ -255,12 +256,12 @@ static int worker_init(struct worker *w, struct server *srv)
 static int run(struct server *srv)
 {
     int n = srv->cfg->threads > 0 ? srv->cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    struct worker *w = calloc((size_t)(n > 0 ? n : 1), sizeof(*w));
+    struct loop *w = calloc((size_t)(n > 0 ? n : 1), sizeof(*w));
     int started = 0, r = 0;
 
     n = n > 0 ? n : 1;
     for (int i = 0; w && i < n && r == 0; i++)
-        r = worker_init(&w[i], srv);
+        r = loop_init(&w[i], srv);
     if (!w || r < 0) {
         log_error("epoll: %s", w ? strerror(errno) : "out of memory");
         r = -1;

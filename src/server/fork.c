@@ -12,10 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "../sig.h"
 #include "acceptor.h"
 #include "model.h"
-#include "serve.h"
+#include "blocking.h"
 
 /* The live children, so that a stop can pass SIGTERM on to each. */
 struct children {
@@ -71,7 +72,7 @@ static void child(struct server *srv, int fd, pid_t parent)
         _exit(1);
     if (getppid() != parent) /* it died before prctl() */
         (void)raise(SIGTERM);
-    serve_blocking(srv, fd, buf, sizeof(buf));
+    blocking_serve(srv, fd, buf, sizeof(buf));
     _exit(0);
 }
 
@@ -107,11 +108,11 @@ static void handle(struct server *srv, int fd, void *arg)
 /* After a stop: passes it on to the children, lets them drain, then kills what is left. */
 static void stop_children(struct server *srv, struct children *ch)
 {
-    long long deadline = sig_now_ms() + (long long)srv->cfg->drain_timeout * 1000 + 1000;
+    long long deadline = clock_now_ms() + (long long)srv->cfg->drain_timeout * 1000 + 1000;
 
     for (size_t i = 0; i < ch->n; i++)
         kill(ch->pids[i], SIGTERM);
-    while (ch->n > 0 && sig_now_ms() < deadline) {
+    while (ch->n > 0 && clock_now_ms() < deadline) {
         reap(ch);
         if (ch->n > 0)
             usleep(10000);

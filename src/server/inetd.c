@@ -14,7 +14,7 @@
 
 #include "../sig.h"
 #include "privdrop.h"
-#include "serve.h"
+#include "blocking.h"
 
 static int is_socket(int fd)
 {
@@ -65,6 +65,6 @@ int inetd_run(struct server *srv)
     srv->max_conns = 1;
     if (!server_admit(srv))
         return 1;
-    serve_blocking(srv, STDIN_FILENO, buf, sizeof(buf));
+    blocking_serve(srv, STDIN_FILENO, buf, sizeof(buf));
     return 0;
 }

@@ -5,14 +5,14 @@
  */
 #include "acceptor.h"
 #include "model.h"
-#include "serve.h"
+#include "blocking.h"
 
 static void handle(struct server *srv, int fd, void *arg)
 {
     static char buf[SERVER_BUF_SIZE];
 
     (void)arg;
-    serve_blocking(srv, fd, buf, sizeof(buf));
+    blocking_serve(srv, fd, buf, sizeof(buf));
 }
 
 static int run(struct server *srv)

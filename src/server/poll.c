@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "../sig.h"
 #include "conn.h"
 #include "model.h"
@@ -155,7 +156,7 @@ static void serve(struct loop *l)
             l->pfds[0].fd = l->resume_accept && l->now < l->resume_accept ? -1 : l->srv->listen_fd;
         if (poll(l->pfds, l->n + 2, timeout_ms(l)) < 0 && errno != EINTR)
             break;
-        l->now = sig_now_ms();
+        l->now = clock_now_ms();
         if (!l->stopping && sig_stop_requested()) {
             begin_stop(l);
             continue;
@@ -183,7 +184,7 @@ static int run(struct server *srv)
         return -1;
     }
     l->srv = srv;
-    l->now = sig_now_ms();
+    l->now = clock_now_ms();
     l->pfds[0] = (struct pollfd){.fd = srv->listen_fd, .events = POLLIN};
     l->pfds[1] = (struct pollfd){.fd = sig_stop_fd(), .events = POLLIN};
     serve(l);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../clock.h"
 #include "../net.h"
 #include "../sig.h"
 
@@ -74,7 +75,7 @@ int server_drain_left_ms(const struct server *srv)
 
     if (stop == 0)
         return -1;
-    left = stop + (long long)srv->cfg->drain_timeout * 1000 - sig_now_ms();
+    left = stop + (long long)srv->cfg->drain_timeout * 1000 - clock_now_ms();
     return left > 0 ? (int)left : 0;
 }
 

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "../sig.h"
 
 static pthread_t thread;
@@ -17,13 +18,13 @@ static void *run(void *arg)
 {
     struct server *srv = arg;
     long long interval = (long long)srv->cfg->stats_interval * 1000;
-    long long next = sig_now_ms() + interval;
+    long long next = clock_now_ms() + interval;
     char junk[64];
 
     for (;;) {
         struct pollfd p[2] = {{.fd = sig_stats_fd(), .events = POLLIN},
                               {.fd = quit_pipe[0], .events = POLLIN}};
-        int left = interval > 0 ? (int)(next - sig_now_ms()) : -1;
+        int left = interval > 0 ? (int)(next - clock_now_ms()) : -1;
         int r = poll(p, 2, server_wait_ms(left < 0 && interval > 0 ? 0 : left));
 
         if (r < 0 && errno != EINTR)
@@ -34,7 +35,7 @@ static void *run(void *arg)
             while (read(sig_stats_fd(), junk, sizeof(junk)) > 0)
                 ;
             server_log_stats(srv, "stats");
-        } else if (interval > 0 && sig_now_ms() >= next) {
+        } else if (interval > 0 && clock_now_ms() >= next) {
             server_log_stats(srv, "stats");
             next += interval;
         }

@@ -8,12 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "../sig.h"
 #include "acceptor.h"
 #include "model.h"
-#include "serve.h"
+#include "blocking.h"
 
-/* Far above what serve_blocking() needs, far below the 8 MiB default: 10,000 clients fit. */
+/* Far above what blocking_serve() needs, far below the 8 MiB default: 10,000 clients fit. */
 #define STACK_SIZE (256 * 1024)
 
 struct job {
@@ -27,7 +28,7 @@ static void *serve_thread(void *arg)
     char *buf = malloc(SERVER_BUF_SIZE);
 
     if (buf)
-        serve_blocking(job->srv, job->fd, buf, SERVER_BUF_SIZE);
+        blocking_serve(job->srv, job->fd, buf, SERVER_BUF_SIZE);
     else {
         close(job->fd);
         atomic_fetch_sub(&job->srv->stats->active, 1);
@@ -59,9 +60,9 @@ static void handle(struct server *srv, int fd, void *arg)
 /* After a stop: the threads see it too and finish within the drain time; wait for them. */
 static void wait_threads(struct server *srv)
 {
-    long long deadline = sig_now_ms() + (long long)srv->cfg->drain_timeout * 1000 + 1000;
+    long long deadline = clock_now_ms() + (long long)srv->cfg->drain_timeout * 1000 + 1000;
 
-    while (atomic_load(&srv->stats->active) > 0 && sig_now_ms() < deadline)
+    while (atomic_load(&srv->stats->active) > 0 && clock_now_ms() < deadline)
         usleep(10000);
 }
 

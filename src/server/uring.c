@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "../net.h"
 #include "../sig.h"
 #include "model.h"
@@ -437,7 +438,7 @@ static void conn_finish(struct loop *l, struct uconn *c)
      * of the pause (with few descriptors, a pause per freed one made recovery crawl). */
     if (l->accept_at)
         l->accept_at = l->now;
-    session_fini(&c->session);
+    service_session_fini(&c->session);
     spill_release(l, &c->spill[0]);
     spill_release(l, &c->spill[1]);
     server_client_close(l->srv, c->id, c->in, c->out, c->note);
@@ -500,7 +501,7 @@ static void conn_open(struct loop *l, int fd)
     if (l->conns)
         l->conns->prev = c;
     l->conns = c;
-    session_init(&c->session, &l->srv->cfg->service);
+    service_session_init(&c->session, &l->srv->cfg->service);
     service_on_open(&c->session, &r);
     if (queue_reply(l, c, &r) == 0 && r.close) {
         c->closing = 1;
@@ -661,7 +662,7 @@ static void loop_run(struct loop *l)
     io_uring_prep_poll_add(sqe, sig_stop_fd(), POLLIN); /* stays readable once stopped */
     tag(l, sqe, NULL, OP_STOP);
     arm_accept(l);
-    l->now = sig_now_ms();
+    l->now = clock_now_ms();
     l->next_tick = l->now + TICK_MS;
     while (!l->stopping || l->inflight > 0 || l->conns) {
         int ms = l->stopping || l->accept_at ? PAUSE_MS : TICK_MS;
@@ -669,7 +670,7 @@ static void loop_run(struct loop *l)
         ts.tv_sec = ms / 1000;
         ts.tv_nsec = (long long)(ms % 1000) * 1000000;
         io_uring_submit_and_wait_timeout(&l->ring, &cqe, 1, &ts, NULL);
-        l->now = sig_now_ms();
+        l->now = clock_now_ms();
         reap(l);
         after_batch(l);
     }

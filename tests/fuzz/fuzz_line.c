@@ -126,7 +126,7 @@ static void run(const struct service_config *cfg, const uint8_t *in, size_t len,
     size_t off = 0, n;
 
     memset(o, 0, sizeof(*o));
-    session_init(&s, cfg);
+    service_session_init(&s, cfg);
     reply_poison(&r);
     service_on_open(&s, &r);
     collect(o, &r);
@@ -140,7 +140,7 @@ static void run(const struct service_config *cfg, const uint8_t *in, size_t len,
     collect(o, &r);
     /* After the end of input the session is over, one way or another. */
     check(o->closed);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 /* The line service as the man page tells it: each line back with its newline, one trailing

@@ -111,12 +111,12 @@ static void line_case(const struct service_config *cfg, const char *in, const ch
 
     assert_non_null(o);
     out_reset(o);
-    session_init(&s, cfg);
+    service_session_init(&s, cfg);
     feed_str(&s, in, o);
     if (at_eof)
         eof(&s, o);
     expect_out(o, want, want_close);
-    session_fini(&s);
+    service_session_fini(&s);
     free(o);
 }
 
@@ -130,7 +130,7 @@ static void test_echo_no_copy(void **state)
     size_t used;
 
     (void)state;
-    session_init(&s, &echo_cfg);
+    service_session_init(&s, &echo_cfg);
     used = service_on_data(&s, in, sizeof(in), &r);
     assert_int_equal(used, sizeof(in));
     assert_int_equal(r.iovcnt, 1);
@@ -138,7 +138,7 @@ static void test_echo_no_copy(void **state)
     assert_int_equal(r.iov[0].iov_len, sizeof(in));
     assert_int_equal(r.close, 0);
     assert_null(r.note);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 static void test_echo_session(void **state)
@@ -150,7 +150,7 @@ static void test_echo_session(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(big); i++)
         big[i] = (char)(i * 7);
-    session_init(&s, &echo_cfg);
+    service_session_init(&s, &echo_cfg);
     service_on_open(&s, &r);
     assert_int_equal(r.iovcnt, 0);
     assert_int_equal(r.close, 0);
@@ -175,7 +175,7 @@ static void test_echo_session(void **state)
     /* Closed: input is swallowed, nothing is sent. */
     assert_int_equal(service_on_data(&s, "late", 4, &r), 4);
     assert_int_equal(r.iovcnt, 0);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 /* ---- line ---- */
@@ -188,7 +188,7 @@ static void test_line_simple(void **state)
     struct out o;
 
     (void)state;
-    session_init(&s, &line_cfg);
+    service_session_init(&s, &line_cfg);
     service_on_open(&s, &r);
     assert_int_equal(r.iovcnt, 0);
     assert_int_equal(r.close, 0);
@@ -199,7 +199,7 @@ static void test_line_simple(void **state)
     out_reset(&o);
     collect(&o, &r);
     expect_out(&o, "hi\n", 0);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 static void test_line_crlf(void **state)
@@ -223,12 +223,12 @@ static void test_line_binary(void **state)
 
     (void)state;
     out_reset(&o);
-    session_init(&s, &line_cfg);
+    service_session_init(&s, &line_cfg);
     feed(&s, in, sizeof(in), &o);
     assert_int_equal(o.len, sizeof(want));
     assert_memory_equal(o.buf, want, sizeof(want));
     assert_int_equal(o.close, 0);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 static void test_line_multiple_lines(void **state)
@@ -248,7 +248,7 @@ static void test_line_partial_then_more_lines(void **state)
     size_t used;
 
     (void)state;
-    session_init(&s, &line_cfg);
+    service_session_init(&s, &line_cfg);
     assert_int_equal(service_on_data(&s, "ab", 2, &r), 2);
     assert_int_equal(r.iovcnt, 0);
     assert_int_equal(r.close, 0);
@@ -261,7 +261,7 @@ static void test_line_partial_then_more_lines(void **state)
     expect_out(&o, "abc\n", 0);
     feed_str(&s, "d\ne\n", &o);
     expect_out(&o, "abc\nd\ne\n", 0);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 /* Feeds in cut at the given points (sorted, each <= len) and returns the output. */
@@ -272,7 +272,7 @@ static void feed_cut(const struct service_config *cfg, const char *in, size_t le
     size_t from = 0;
 
     out_reset(o);
-    session_init(&s, cfg);
+    service_session_init(&s, cfg);
     for (int i = 0; i <= ncuts; i++) {
         size_t to = i < ncuts ? cuts[i] : len;
         feed(&s, in + from, to - from, o);
@@ -280,7 +280,7 @@ static void feed_cut(const struct service_config *cfg, const char *in, size_t le
     }
     if (at_eof)
         eof(&s, o);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 /* The output for in must not depend on how reads cut it: every split point in two and in
@@ -337,13 +337,13 @@ static void check_quit(const char *const *chunks, int n)
     struct out o;
 
     out_reset(&o);
-    session_init(&s, &line_cfg);
+    service_session_init(&s, &line_cfg);
     for (int i = 0; i < n; i++)
         feed_str(&s, chunks[i], &o);
     expect_out(&o, "", 1);
     assert_non_null(o.note);
     assert_string_equal(o.note, "client said quit");
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 static void test_line_quit(void **state)
@@ -387,7 +387,7 @@ static void test_line_text_after_quit_ignored(void **state)
     struct out o;
 
     (void)state;
-    session_init(&s, &line_cfg);
+    service_session_init(&s, &line_cfg);
     /* The call that closes takes the whole chunk: the rest is never looked at. */
     assert_int_equal(service_on_data(&s, "hello\nquit\nafter\n", 17, &r), 17);
     out_reset(&o);
@@ -402,7 +402,7 @@ static void test_line_text_after_quit_ignored(void **state)
     assert_int_equal(r.iovcnt, 0);
     service_on_eof(&s, &r);
     assert_int_equal(r.iovcnt, 0);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 static void test_line_max_line_exact(void **state)
@@ -453,35 +453,35 @@ static void test_line_too_long(void **state)
 
     (void)state;
     out_reset(&o);
-    session_init(&s, &line10_cfg);
+    service_session_init(&s, &line10_cfg);
     feed_str(&s, "0123456789A\n", &o);
     expect_too_long(&o, "");
-    session_fini(&s);
+    service_session_fini(&s);
 
     /* A CR does not buy an extra byte of content. */
     out_reset(&o);
-    session_init(&s, &line10_cfg);
+    service_session_init(&s, &line10_cfg);
     feed_str(&s, "ok\r\n0123456789A\r\nnext\n", &o);
     expect_too_long(&o, "ok\n");
-    session_fini(&s);
+    service_session_fini(&s);
 
     /* max_line + 1 bytes kept, then the newline: too long. */
     out_reset(&o);
-    session_init(&s, &line10_cfg);
+    service_session_init(&s, &line10_cfg);
     feed_str(&s, "0123456789A", &o);
     expect_out(&o, "", 0);
     feed_str(&s, "\n", &o);
     expect_too_long(&o, "");
-    session_fini(&s);
+    service_session_fini(&s);
 
     /* The default limit: 8193 bytes are refused. */
     memset(line, 'z', SERVICE_MAX_LINE_DEFAULT + 1);
     strcpy(line + SERVICE_MAX_LINE_DEFAULT + 1, "\n");
     out_reset(&o);
-    session_init(&s, &line_cfg);
+    service_session_init(&s, &line_cfg);
     feed_str(&s, line, &o);
     expect_too_long(&o, "");
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 static void test_line_too_long_before_newline(void **state)
@@ -494,31 +494,31 @@ static void test_line_too_long_before_newline(void **state)
     /* One byte at a time: max_line + 1 bytes are kept quietly (the last may be the CR of
      * a max_line line); the next one is refused at once, without waiting for a newline. */
     out_reset(&o);
-    session_init(&s, &line10_cfg);
+    service_session_init(&s, &line10_cfg);
     for (size_t i = 0; i < line10_cfg.max_line + 1; i++) {
         feed(&s, &c, 1, &o);
         expect_out(&o, "", 0);
     }
     feed(&s, &c, 1, &o);
     expect_too_long(&o, "");
-    session_fini(&s);
+    service_session_fini(&s);
 
     /* In chunks. */
     out_reset(&o);
-    session_init(&s, &line10_cfg);
+    service_session_init(&s, &line10_cfg);
     feed_str(&s, "012345", &o);
     feed_str(&s, "6789A", &o);
     expect_out(&o, "", 0);
     feed_str(&s, "BC", &o);
     expect_too_long(&o, "");
-    session_fini(&s);
+    service_session_fini(&s);
 
     /* In one chunk with no newline at all. */
     out_reset(&o);
-    session_init(&s, &line10_cfg);
+    service_session_init(&s, &line10_cfg);
     feed_str(&s, "a\n0123456789AB", &o);
     expect_too_long(&o, "a\n");
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 static void test_line_eof_flush(void **state)
@@ -548,12 +548,12 @@ static void test_line_eof_note(void **state)
     struct session s;
 
     (void)state;
-    session_init(&s, &line_cfg);
+    service_session_init(&s, &line_cfg);
     service_on_eof(&s, &r);
     assert_int_equal(r.iovcnt, 0);
     assert_int_equal(r.close, 1);
     assert_null(r.note);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 static void test_line_1000_lines(void **state)
@@ -572,14 +572,14 @@ static void test_line_1000_lines(void **state)
         wlen += (size_t)snprintf(want + wlen, cap - wlen, "line %d\n", i);
     }
     out_reset(o);
-    session_init(&s, &line_cfg);
+    service_session_init(&s, &line_cfg);
     feed(&s, in, len, o);
     assert_int_equal(o->len, wlen);
     assert_memory_equal(o->buf, want, wlen);
     assert_int_equal(o->close, 0);
     /* A reply holds SERVICE_IOV_MAX segments: 1000 lines need many calls. */
     assert_true(o->calls >= 1000 * 2 / SERVICE_IOV_MAX);
-    session_fini(&s);
+    service_session_fini(&s);
     free(in);
     free(want);
     free(o);
@@ -591,15 +591,15 @@ static void test_line_session_reuse_after_partial(void **state)
     struct out o;
 
     (void)state;
-    /* A session closed with a kept partial line frees it in session_fini (ASan checks). */
+    /* A session closed with a kept partial line frees it in service_session_fini (ASan checks). */
     out_reset(&o);
-    session_init(&s, &line_cfg);
+    service_session_init(&s, &line_cfg);
     feed_str(&s, "a half line", &o);
     expect_out(&o, "", 0);
-    session_fini(&s);
+    service_session_fini(&s);
     assert_null(s.partial);
     assert_int_equal(s.partial_len, 0);
-    session_fini(&s); /* twice is harmless */
+    service_session_fini(&s); /* twice is harmless */
 }
 
 /* ---- hello ---- */
@@ -612,7 +612,7 @@ static void test_hello_default(void **state)
 
     (void)state;
     out_reset(&o);
-    session_init(&s, &hello_cfg);
+    service_session_init(&s, &hello_cfg);
     service_on_open(&s, &r);
     collect(&o, &r);
     expect_out(&o, "Hello World!\n", 1);
@@ -621,7 +621,7 @@ static void test_hello_default(void **state)
     assert_int_equal(r.iovcnt, 0);
     service_on_eof(&s, &r);
     assert_int_equal(r.iovcnt, 0);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 static void test_hello_custom(void **state)
@@ -634,19 +634,19 @@ static void test_hello_custom(void **state)
 
     (void)state;
     out_reset(&o);
-    session_init(&s, &custom);
+    service_session_init(&s, &custom);
     service_on_open(&s, &r);
     collect(&o, &r);
     expect_out(&o, "Welcome to tcpecho\n", 1);
     assert_ptr_equal(r.iov[0].iov_base, custom.greeting);
-    session_fini(&s);
+    service_session_fini(&s);
 
     out_reset(&o);
-    session_init(&s, &empty);
+    service_session_init(&s, &empty);
     service_on_open(&s, &r);
     collect(&o, &r);
     expect_out(&o, "\n", 1);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 static void test_hello_data_before_open_ignored(void **state)
@@ -655,11 +655,11 @@ static void test_hello_data_before_open_ignored(void **state)
     struct session s;
 
     (void)state;
-    session_init(&s, &hello_cfg);
+    service_session_init(&s, &hello_cfg);
     assert_int_equal(service_on_data(&s, "x", 1, &r), 1);
     assert_int_equal(r.iovcnt, 0);
     assert_int_equal(r.close, 0);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 /* ---- names ---- */
@@ -721,13 +721,13 @@ static void proxy_every_split(const struct service_config *cfg, const char *hdr,
     memcpy(in + hlen, data, sizeof(data) - 1);
     for (size_t cut = 1; cut < len; cut++) {
         out_reset(o);
-        session_init(&s, cfg);
+        service_session_init(&s, cfg);
         feed(&s, in, cut, o);
         feed(&s, in + cut, len - cut, o);
         eof(&s, o);
         expect_out(o, cfg->kind == SERVICE_LINE ? "one\ntwo\n" : data, 1);
         assert_string_equal(o->log, said);
-        session_fini(&s);
+        service_session_fini(&s);
     }
     free(o);
 }
@@ -755,21 +755,21 @@ static void test_proxy_missing_header(void **state)
 
     (void)state;
     out_reset(&o);
-    session_init(&s, &echo_proxy_cfg);
+    service_session_init(&s, &echo_proxy_cfg);
     feed(&s, "GET / HTTP/1.0\r\n\r\n", 18, &o);
     expect_out(&o, "", 1);
     assert_string_equal(o.note, "bad PROXY header");
     assert_string_equal(o.log, "sent a bad PROXY header: not a PROXY header (first bytes \"GET "
                                "/ HTTP/1.0\\x0d\\x0a\"...)\n");
-    session_fini(&s);
+    service_session_fini(&s);
 
     out_reset(&o);
-    session_init(&s, &echo_proxy_cfg);
+    service_session_init(&s, &echo_proxy_cfg);
     feed(&s, "\0\xff\"\\", 4, &o);
     expect_out(&o, "", 1);
     assert_string_equal(o.log, "sent a bad PROXY header: not a PROXY header (first bytes "
                                "\"\\x00\\xff\\x22\\x5c\")\n");
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 /* A header that starts well and goes wrong in a later read is refused then, and the bytes
@@ -781,7 +781,7 @@ static void test_proxy_bad_after_split(void **state)
 
     (void)state;
     out_reset(&o);
-    session_init(&s, &echo_proxy_cfg);
+    service_session_init(&s, &echo_proxy_cfg);
     feed_str(&s, "PROXY TCP4 203.0.113.7 ", &o);
     assert_int_equal(o.close, 0);
     feed_str(&s, "192.0.2.1 99999 7\r\nhello\n", &o);
@@ -790,7 +790,7 @@ static void test_proxy_bad_after_split(void **state)
     assert_non_null(strstr(o.log, "sent a bad PROXY header: "));
     feed_str(&s, "more\n", &o); /* after the refusal, input is ignored */
     expect_out(&o, "", 1);
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 /* End of input before the header is whole, or before any byte. */
@@ -801,19 +801,19 @@ static void test_proxy_eof_before_header(void **state)
 
     (void)state;
     out_reset(&o);
-    session_init(&s, &echo_proxy_cfg);
+    service_session_init(&s, &echo_proxy_cfg);
     feed_str(&s, "PROXY TCP4", &o);
     eof(&s, &o);
     expect_out(&o, "", 1);
     assert_string_equal(o.note, "PROXY header cut short");
-    session_fini(&s);
+    service_session_fini(&s);
 
     out_reset(&o);
-    session_init(&s, &line_proxy_cfg);
+    service_session_init(&s, &line_proxy_cfg);
     eof(&s, &o);
     expect_out(&o, "", 1);
     assert_string_equal(o.note, "no PROXY header");
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 /* hello waits for the header, then greets; a LOCAL header (a health check) is logged so. */
@@ -826,22 +826,22 @@ static void test_proxy_hello_and_local(void **state)
 
     (void)state;
     out_reset(&o);
-    session_init(&s, &hello_proxy_cfg);
+    service_session_init(&s, &hello_proxy_cfg);
     service_on_open(&s, &r);
     collect(&o, &r);
     expect_out(&o, "", 0);
     feed(&s, v1_header, sizeof(v1_header) - 1, &o);
     expect_out(&o, "Hello World!\n", 1);
     assert_string_equal(o.log, v1_said);
-    session_fini(&s);
+    service_session_fini(&s);
 
     out_reset(&o);
-    session_init(&s, &echo_proxy_cfg);
+    service_session_init(&s, &echo_proxy_cfg);
     feed(&s, local, sizeof(local), &o);
     eof(&s, &o);
     expect_out(&o, "", 1);
     assert_string_equal(o.log, "gave no address (PROXY v2 LOCAL: the proxy's own check)\n");
-    session_fini(&s);
+    service_session_fini(&s);
 }
 
 int main(void)

@@ -1,6 +1,6 @@
-/* serve: one connection served from open to close with blocking waits — the session loop of
- * the blocking models (iterative now; fork and thread run the same loop per client). */
-#include "serve.h"
+/* blocking: one connection served from open to close with blocking waits — the session loop
+ * that iterative runs in turn, fork in a child per client and thread in a thread per client. */
+#include "blocking.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "../net.h"
 #include "../sig.h"
 
@@ -29,7 +30,7 @@ static enum wait_result wait_fd(struct server *srv, int fd, short events, int re
 {
     struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = sig_stop_fd(), .events = POLLIN}};
     int idle = reading ? srv->cfg->idle_timeout * 1000 : 0;
-    long long idle_end = sig_now_ms() + idle;
+    long long idle_end = clock_now_ms() + idle;
     int stopping, timeout, r;
 
     for (;;) {
@@ -37,7 +38,7 @@ static enum wait_result wait_fd(struct server *srv, int fd, short events, int re
         if (stopping && reading)
             return WAIT_STOP;
         timeout = stopping   ? server_drain_left_ms(srv)
-                  : idle > 0 ? (int)(idle_end - sig_now_ms())
+                  : idle > 0 ? (int)(idle_end - clock_now_ms())
                              : -1;
         if (timeout == 0 || (timeout < 0 && idle > 0))
             return stopping ? WAIT_STOP : WAIT_IDLE;
@@ -176,16 +177,16 @@ static void linger_close(int fd, char *buf, size_t buflen)
     close(fd);
 }
 
-void serve_blocking(struct server *srv, int fd, char *buf, size_t buflen)
+void blocking_serve(struct server *srv, int fd, char *buf, size_t buflen)
 {
     struct client c = {.fd = fd};
     struct session s;
 
     net_set_nodelay(fd);
     c.id = server_client_open(srv, fd);
-    session_init(&s, &srv->cfg->service);
+    service_session_init(&s, &srv->cfg->service);
     run_session(srv, &c, &s, buf, buflen);
-    session_fini(&s);
+    service_session_fini(&s);
     linger_close(fd, buf, buflen);
     server_client_close(srv, c.id, c.in, c.out, c.note);
 }

@@ -1,7 +1,7 @@
-/* serve: one connection served from open to close with blocking waits — the session loop of
- * the blocking models (iterative now; fork and thread run the same loop per client). */
-#ifndef TCPECHO_SERVE_H
-#define TCPECHO_SERVE_H
+/* blocking: one connection served from open to close with blocking waits — the session loop
+ * that iterative runs in turn, fork in a child per client and thread in a thread per client. */
+#ifndef TCPECHO_BLOCKING_H
+#define TCPECHO_BLOCKING_H
 
 #include <stddef.h>
 
@@ -13,6 +13,6 @@
  * within the drain timeout). buf is the caller's read buffer. Logs the client's arrival and
  * departure, frees its slot and closes fd.
  */
-void serve_blocking(struct server *srv, int fd, char *buf, size_t buflen);
+void blocking_serve(struct server *srv, int fd, char *buf, size_t buflen);
 
 #endif
