@@ -42,6 +42,12 @@ __attribute__((format(printf, 3, 0))) static void emit(enum log_level level, int
         return;
     }
     n = snprintf(line, sizeof(line), "%s: ", prog_name);
+    /* snprintf() returns the length it wanted: a name longer than the line would put the
+     * text past its end (test_log_long_prog_name). */
+    if (n < 0)
+        n = 0;
+    if (n > (int)sizeof(line) - 2)
+        n = (int)sizeof(line) - 2;
     m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
     if (m < 0)
         return;
