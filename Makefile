@@ -53,7 +53,7 @@ LIB_SRC    = src/net.c src/io.c src/service.c src/log.c src/sig.c src/clock.c sr
 SERVER_SRC = src/server/main.c src/server/options.c src/server/model.c src/server/server.c \
              src/server/blocking.c src/server/stats.c src/server/conn.c src/server/acceptor.c \
              src/server/iterative.c src/server/fork.c src/server/thread.c \
-             src/server/poll.c src/server/epoll.c src/server/activate.c \
+             src/server/evloop.c src/server/poll.c src/server/epoll.c src/server/activate.c \
              src/server/privdrop.c src/server/inetd.c
 # io_uring through liburing: built when its header is there (make run and make test install it).
 ifneq ($(wildcard /usr/include/liburing.h),)

@@ -164,19 +164,6 @@ static void run_session(struct server *srv, struct client *c, struct session *s,
     }
 }
 
-/*
- * Closes fd after sending FIN first. Input the client sent that nobody will read is dropped
- * beforehand where it is already here: close() with unread input sends a reset, which can
- * cost the client the last reply (the "line too long" error) still in flight.
- */
-static void linger_close(int fd, char *buf, size_t buflen)
-{
-    shutdown(fd, SHUT_WR);
-    for (int i = 0; i < 4 && recv(fd, buf, buflen, MSG_DONTWAIT) > 0; i++)
-        ;
-    close(fd);
-}
-
 void blocking_serve(struct server *srv, int fd, char *buf, size_t buflen)
 {
     struct client c = {.fd = fd};
@@ -187,6 +174,6 @@ void blocking_serve(struct server *srv, int fd, char *buf, size_t buflen)
     service_session_init(&s, &srv->cfg->service);
     run_session(srv, &c, &s, buf, buflen);
     service_session_fini(&s);
-    linger_close(fd, buf, buflen);
+    server_close_gracefully(fd, buf, buflen);
     server_client_close(srv, c.id, c.in, c.out, c.note);
 }

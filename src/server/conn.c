@@ -245,12 +245,7 @@ int conn_idle_expired(struct conn *c, const struct server *srv, long long now_ms
 
 void conn_close(struct conn *c, struct server *srv, char *buf, size_t buflen)
 {
-    /* FIN first, and drop input already here: close() with unread input sends a reset,
-     * which can cost the client the last reply still in flight. */
-    shutdown(c->fd, SHUT_WR);
-    for (int i = 0; i < 4 && recv(c->fd, buf, buflen, MSG_DONTWAIT) > 0; i++)
-        ;
-    close(c->fd);
+    server_close_gracefully(c->fd, buf, buflen);
     if (c->draining && !c->note)
         c->note = pending_size(c) > 0 ? "echo unfinished at shutdown" : "server shutting down";
     service_session_fini(&c->session);

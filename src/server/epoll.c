@@ -19,11 +19,10 @@
 #include "../clock.h"
 #include "../sig.h"
 #include "conn.h"
+#include "evloop.h"
 #include "model.h"
 
-#define EVENTS       256
-#define ACCEPT_BATCH 64  /* connections taken per wake-up, so one loop cannot hog them all */
-#define PAUSE_MS     100 /* after EMFILE */
+#define EVENTS 256
 
 /* A connection and its links in its loop's lists. */
 struct econn {
@@ -37,9 +36,10 @@ struct loop {
     struct server *srv;
     pthread_t thread;
     int epfd;
-    struct econn *conns; /* every connection of this loop */
-    struct econn *again; /* read budget spent with input left: serve again, unprompted */
-    long long now, resume_accept, next_idle_scan;
+    struct econn *conns;       /* every connection of this loop */
+    struct econn *again;       /* read budget spent with input left: serve again, unprompted */
+    struct server_pause pause; /* accepting paused after EMFILE */
+    long long now, next_idle_scan;
     int stopping, listening;
     char buf[SERVER_LOOP_BUF_SIZE];
 };
@@ -57,14 +57,14 @@ static void unlink_conn(struct loop *w, struct econn *e)
         e->next->prev = e->prev;
 }
 
-/* Acts on what conn_process() wants: close, or remember to come back without an event. */
-static void apply(struct loop *w, struct econn *e, int want)
+/* Acts on what conn_process() wants: close, or remember to come back without an event. The
+ * edge-triggered registration covers both directions, so waiting needs nothing. */
+static void follow(struct loop *w, struct econn *e, int want)
 {
     if (want == CONN_CLOSE) {
         unlink_conn(w, e);
         conn_close(&e->c, w->srv, w->buf, sizeof(w->buf));
-        if (w->resume_accept) /* a descriptor is free: accepting, paused by EMFILE, resumes */
-            w->resume_accept = w->now;
+        server_pause_release(&w->pause, w->now); /* a descriptor is free */
         if (!e->queued)
             free(e);
         else
@@ -78,8 +78,10 @@ static void apply(struct loop *w, struct econn *e, int want)
     }
 }
 
-static void add(struct loop *w, int fd)
+/* Starts serving an accepted, admitted fd (evloop_accept()'s add). */
+static void add(void *arg, int fd)
 {
+    struct loop *w = arg;
     struct econn *e = calloc(1, sizeof(*e));
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
     int want;
@@ -88,7 +90,7 @@ static void add(struct loop *w, int fd)
         log_error("epoll: %s", e ? strerror(errno) : "out of memory");
         free(e);
         close(fd);
-        atomic_fetch_sub(&w->srv->stats->active, 1);
+        server_unadmit(w->srv);
         return;
     }
     e->next = w->conns;
@@ -96,7 +98,7 @@ static void add(struct loop *w, int fd)
         w->conns->prev = e;
     w->conns = e;
     want = conn_open(&e->c, w->srv, fd, w->now);
-    apply(w, e, want);
+    follow(w, e, want);
 }
 
 /* Adds or removes the shared listener from this loop's interest. */
@@ -110,27 +112,11 @@ static void listen_on(struct loop *w, int on)
     w->listening = on;
 }
 
+/* Takes new connections; leaves the listener alone while accepting is paused. */
 static void accept_some(struct loop *w)
 {
-    for (int i = 0; i < ACCEPT_BATCH; i++) {
-        int fd = accept4(w->srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-        if (fd < 0) {
-            if (server_accept_error_is_transient(errno))
-                return;
-            /* EMFILE and kin: leave the listener alone for a while instead of spinning. */
-            if (w->resume_accept == 0)
-                log_error("accept: %s (pausing until descriptors free up)", strerror(errno));
-            w->resume_accept = w->now + PAUSE_MS;
-            listen_on(w, 0);
-            return;
-        }
-        w->resume_accept = 0;
-        if (server_admit(w->srv))
-            add(w, fd);
-        else
-            close(fd);
-    }
+    if (evloop_accept(w->srv, &w->pause, w->now, add, w))
+        listen_on(w, 0);
 }
 
 /* Serves the connections whose read budget ran out last time. */
@@ -145,7 +131,7 @@ static void serve_again(struct loop *w)
         if (e->c.fd < 0)
             free(e); /* closed while queued */
         else
-            apply(w, e, conn_process(&e->c, w->srv, w->buf, sizeof(w->buf), w->now));
+            follow(w, e, conn_process(&e->c, w->srv, w->buf, sizeof(w->buf), w->now));
     }
 }
 
@@ -154,13 +140,12 @@ static void scan_idle(struct loop *w)
 {
     struct econn *e, *next;
 
-    if (w->srv->cfg->idle_timeout <= 0 || w->now < w->next_idle_scan)
+    if (!evloop_idle_scan_due(w->srv, &w->next_idle_scan, w->now))
         return;
-    w->next_idle_scan = w->now + 1000;
     for (e = w->conns; e; e = next) {
         next = e->next;
         if (conn_idle_expired(&e->c, w->srv, w->now))
-            apply(w, e, CONN_CLOSE);
+            follow(w, e, CONN_CLOSE);
     }
 }
 
@@ -174,23 +159,13 @@ static void begin_stop(struct loop *w)
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, sig_stop_fd(), NULL);
     for (e = w->conns; e; e = next) {
         next = e->next;
-        apply(w, e, conn_drain(&e->c, w->srv, w->buf, sizeof(w->buf), w->now));
+        follow(w, e, conn_drain(&e->c, w->srv, w->buf, sizeof(w->buf), w->now));
     }
 }
 
 static int timeout_ms(const struct loop *w)
 {
-    int t = -1;
-
-    if (w->again)
-        return 0;
-    if (w->stopping)
-        t = server_drain_left_ms(w->srv) < 100 ? server_drain_left_ms(w->srv) : 100;
-    else if (w->resume_accept)
-        t = PAUSE_MS;
-    if (w->srv->cfg->idle_timeout > 0 && (t < 0 || t > 1000))
-        t = 1000;
-    return server_wait_ms(t);
+    return w->again ? 0 : evloop_wait_ms(w->srv, &w->pause, w->stopping, w->now);
 }
 
 /* One pass: wait, then serve what is ready. */
@@ -213,13 +188,13 @@ static void turn(struct loop *w)
             struct econn *e = ev[i].data.ptr;
             if (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
                 e->c.peer_fin = 1;
-            apply(w, e, conn_process(&e->c, w->srv, w->buf, sizeof(w->buf), w->now));
+            follow(w, e, conn_process(&e->c, w->srv, w->buf, sizeof(w->buf), w->now));
         }
     }
     if (stop && !w->stopping)
         begin_stop(w);
     serve_again(w);
-    if (!w->stopping && w->resume_accept && w->now >= w->resume_accept) {
+    if (!w->stopping && server_pause_over(&w->pause, w->now)) {
         listen_on(w, 1);
         accept_some(w); /* edge or not, connections may be waiting already */
     }
@@ -234,7 +209,7 @@ static void *loop(void *arg)
     while (!w->stopping || (w->conns && server_drain_left_ms(w->srv) > 0))
         turn(w);
     while ((e = w->conns)) /* what the drain time did not finish */
-        apply(w, e, CONN_CLOSE);
+        follow(w, e, CONN_CLOSE);
     serve_again(w); /* frees closed connections still on the again list */
     return NULL;
 }

@@ -86,7 +86,7 @@ static void handle(struct server *srv, int fd, void *arg)
         pid_t *p = realloc(ch->pids, cap * sizeof(*p));
         if (!p) {
             log_error("fork: out of memory");
-            atomic_fetch_sub(&srv->stats->active, 1);
+            server_unadmit(srv);
             close(fd);
             return;
         }
@@ -98,7 +98,7 @@ static void handle(struct server *srv, int fd, void *arg)
         child(srv, fd, parent);
     if (pid < 0) {
         log_error("fork: %s", strerror(errno));
-        atomic_fetch_sub(&srv->stats->active, 1);
+        server_unadmit(srv);
     } else {
         ch->pids[ch->n++] = pid;
     }

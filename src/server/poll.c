@@ -13,25 +13,24 @@
 #include "../clock.h"
 #include "../sig.h"
 #include "conn.h"
+#include "evloop.h"
 #include "model.h"
-
-#define ACCEPT_BATCH 64  /* connections taken per wake-up: the rest wait for the next */
-#define PAUSE_MS     100 /* after EMFILE */
 
 /* pfds[0] is the listener, pfds[1] the stop pipe, pfds[2 + i] belongs to conns[i]. */
 struct loop {
     struct server *srv;
     struct pollfd *pfds;
     struct conn **conns;
-    size_t n, cap; /* connections */
-    long long now, resume_accept, next_idle_scan;
+    size_t n, cap;             /* connections */
+    struct server_pause pause; /* accepting paused after EMFILE */
+    long long now, next_idle_scan;
     int stopping;
     char buf[SERVER_LOOP_BUF_SIZE];
 };
 
 /* Turns what a connection wants into poll events, or closes it. Returns 0 when it was closed
  * (the last connection has moved into slot i). */
-static int apply(struct loop *l, size_t i, int want)
+static int follow(struct loop *l, size_t i, int want)
 {
     if (want != CONN_CLOSE) {
         l->pfds[2 + i].events =
@@ -39,8 +38,7 @@ static int apply(struct loop *l, size_t i, int want)
         return 1;
     }
     conn_close(l->conns[i], l->srv, l->buf, sizeof(l->buf));
-    if (l->resume_accept) /* a descriptor is free: accepting, paused by EMFILE, resumes */
-        l->resume_accept = l->now;
+    server_pause_release(&l->pause, l->now); /* a descriptor is free */
     free(l->conns[i]);
     l->n--;
     l->conns[i] = l->conns[l->n];
@@ -70,56 +68,33 @@ static int grow(struct loop *l)
     return 0;
 }
 
-/* Starts serving an accepted, admitted fd. */
-static void add(struct loop *l, int fd)
+/* Starts serving an accepted, admitted fd (evloop_accept()'s add). */
+static void add(void *arg, int fd)
 {
+    struct loop *l = arg;
     struct conn *c = NULL;
     int want;
 
     if (grow(l) < 0 || !(c = malloc(sizeof(*c)))) {
         log_error("poll: out of memory");
         close(fd);
-        atomic_fetch_sub(&l->srv->stats->active, 1);
+        server_unadmit(l->srv);
         return;
     }
     l->conns[l->n] = c;
     l->pfds[2 + l->n] = (struct pollfd){.fd = fd};
     l->n++;
     want = conn_open(c, l->srv, fd, l->now);
-    apply(l, l->n - 1, want);
-}
-
-/* Accepts what is waiting, up to a batch. */
-static void accept_some(struct loop *l)
-{
-    for (int i = 0; i < ACCEPT_BATCH; i++) {
-        int fd = accept4(l->srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-        if (fd < 0) {
-            if (server_accept_error_is_transient(errno))
-                return;
-            /* EMFILE and kin: stop polling the listener for a while instead of spinning. */
-            if (l->resume_accept == 0)
-                log_error("accept: %s (pausing until descriptors free up)", strerror(errno));
-            l->resume_accept = l->now + PAUSE_MS;
-            return;
-        }
-        l->resume_accept = 0;
-        if (server_admit(l->srv))
-            add(l, fd);
-        else
-            close(fd);
-    }
+    follow(l, l->n - 1, want);
 }
 
 /* Closes connections silent past --idle-timeout; once a second is enough. */
 static void scan_idle(struct loop *l)
 {
-    if (l->srv->cfg->idle_timeout <= 0 || l->now < l->next_idle_scan)
+    if (!evloop_idle_scan_due(l->srv, &l->next_idle_scan, l->now))
         return;
-    l->next_idle_scan = l->now + 1000;
     for (size_t i = 0; i < l->n;)
-        if (!conn_idle_expired(l->conns[i], l->srv, l->now) || apply(l, i, CONN_CLOSE))
+        if (!conn_idle_expired(l->conns[i], l->srv, l->now) || follow(l, i, CONN_CLOSE))
             i++;
 }
 
@@ -130,22 +105,8 @@ static void begin_stop(struct loop *l)
     l->pfds[0].fd = -1;
     l->pfds[1].fd = -1;
     for (size_t i = 0; i < l->n;)
-        if (apply(l, i, conn_drain(l->conns[i], l->srv, l->buf, sizeof(l->buf), l->now)))
+        if (follow(l, i, conn_drain(l->conns[i], l->srv, l->buf, sizeof(l->buf), l->now)))
             i++;
-}
-
-/* How long poll() may sleep: until the next timer, if any. */
-static int timeout_ms(const struct loop *l)
-{
-    int t = -1;
-
-    if (l->stopping)
-        t = server_drain_left_ms(l->srv) < 100 ? server_drain_left_ms(l->srv) : 100;
-    else if (l->resume_accept)
-        t = PAUSE_MS;
-    if (l->srv->cfg->idle_timeout > 0 && (t < 0 || t > 1000))
-        t = 1000;
-    return server_wait_ms(t);
 }
 
 /* Serves events until stopped and drained. */
@@ -153,8 +114,9 @@ static void serve(struct loop *l)
 {
     while (!l->stopping || (l->n > 0 && server_drain_left_ms(l->srv) > 0)) {
         if (!l->stopping)
-            l->pfds[0].fd = l->resume_accept && l->now < l->resume_accept ? -1 : l->srv->listen_fd;
-        if (poll(l->pfds, l->n + 2, timeout_ms(l)) < 0 && errno != EINTR)
+            l->pfds[0].fd = server_pause_active(&l->pause, l->now) ? -1 : l->srv->listen_fd;
+        if (poll(l->pfds, l->n + 2, evloop_wait_ms(l->srv, &l->pause, l->stopping, l->now)) < 0 &&
+            errno != EINTR)
             break;
         l->now = clock_now_ms();
         if (!l->stopping && sig_stop_requested()) {
@@ -165,11 +127,12 @@ static void serve(struct loop *l)
             short re = l->pfds[2 + i].revents;
             l->pfds[2 + i].revents = 0;
             if (re == 0 ||
-                apply(l, i, conn_process(l->conns[i], l->srv, l->buf, sizeof(l->buf), l->now)))
+                follow(l, i, conn_process(l->conns[i], l->srv, l->buf, sizeof(l->buf), l->now)))
                 i++;
         }
+        server_pause_over(&l->pause, l->now);
         if (!l->stopping && (l->pfds[0].revents & POLLIN))
-            accept_some(l);
+            evloop_accept(l->srv, &l->pause, l->now, add, l);
         scan_idle(l);
     }
 }
@@ -189,7 +152,7 @@ static int run(struct server *srv)
     l->pfds[1] = (struct pollfd){.fd = sig_stop_fd(), .events = POLLIN};
     serve(l);
     while (l->n > 0) /* what the drain time did not finish */
-        apply(l, 0, CONN_CLOSE);
+        follow(l, 0, CONN_CLOSE);
     free(l->pfds);
     free(l->conns);
     free(l);

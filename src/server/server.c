@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "../clock.h"
 #include "../net.h"
@@ -28,6 +30,19 @@ int server_admit(struct server *srv)
     atomic_fetch_add(&srv->stats->rejected, 1);
     log_debug("connection rejected: --max-conns %ld reached", srv->max_conns);
     return 0;
+}
+
+void server_unadmit(struct server *srv)
+{
+    atomic_fetch_sub(&srv->stats->active, 1);
+}
+
+void server_close_gracefully(int fd, char *buf, size_t buflen)
+{
+    shutdown(fd, SHUT_WR);
+    for (int i = 0; i < 4 && recv(fd, buf, buflen, MSG_DONTWAIT) > 0; i++)
+        ;
+    close(fd);
 }
 
 unsigned long long server_client_open(struct server *srv, int fd)
@@ -84,10 +99,29 @@ int server_wait_ms(int timeout_ms)
     return timeout_ms < 0 || timeout_ms > SERVER_MAX_WAIT_MS ? SERVER_MAX_WAIT_MS : timeout_ms;
 }
 
-int server_accept_error_is_transient(int err)
+/* Is this accept() failure about the one connection (go on) rather than the server? */
+static int accept_error_is_transient(int err)
 {
     return err == EINTR || err == EAGAIN || err == EWOULDBLOCK || err == ECONNABORTED ||
            err == EPROTO || err == EPERM || err == ENETDOWN || err == ENOPROTOOPT ||
            err == EHOSTDOWN || err == ENONET || err == EHOSTUNREACH || err == EOPNOTSUPP ||
            err == ENETUNREACH;
+}
+
+int server_pause_on_error(struct server_pause *p, int err, long long now)
+{
+    if (accept_error_is_transient(err))
+        return 0;
+    if (!p->complained++)
+        log_error("accept: %s (pausing until descriptors free up)", strerror(err));
+    p->until_ms = now + SERVER_PAUSE_MS;
+    return 1;
+}
+
+int server_pause_over(struct server_pause *p, long long now)
+{
+    if (p->until_ms == 0 || now < p->until_ms)
+        return 0;
+    p->until_ms = 0;
+    return 1;
 }

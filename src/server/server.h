@@ -75,6 +75,57 @@ int server_stats_init(struct server *srv);
  */
 int server_admit(struct server *srv);
 
+/* Gives back the slot server_admit() took, for a connection the model could not take after
+ * all (out of memory, no thread, no process): it was never opened, so it is never logged. */
+void server_unadmit(struct server *srv);
+
+/*
+ * Closes a connection's fd after sending FIN first. Input the client sent that nobody will
+ * read is dropped beforehand where it is already here (buf is scratch space): close() with
+ * unread input sends a reset, which can cost the client the last reply still in flight (the
+ * line service's "line too long").
+ */
+void server_close_gracefully(int fd, char *buf, size_t buflen);
+
+/*
+ * The pause after accept() fails for want of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
+ * ENOMEM): the connection stays in the kernel's backlog while the listener is left alone for
+ * SERVER_PAUSE_MS instead of being retried in a busy loop; said once per episode, not ten
+ * times a second. Every model that accepts keeps one.
+ */
+#define SERVER_PAUSE_MS 100 /* long enough not to spin, short enough to notice a close */
+struct server_pause {
+    long long until_ms; /* accepting paused until then, or 0 */
+    int complained;     /* the episode has been logged: it ends with a successful accept */
+};
+
+/* Takes accept()'s errno err at now. Returns 0 when it concerns that one connection only
+ * (go on), 1 when accepting must pause (logged once per episode). */
+int server_pause_on_error(struct server_pause *p, int err, long long now);
+
+/* A connection was accepted: the episode, if any, is over. */
+static inline void server_pause_clear(struct server_pause *p)
+{
+    p->until_ms = 0;
+    p->complained = 0;
+}
+
+/* Is accepting paused at now? */
+static inline int server_pause_active(const struct server_pause *p, long long now)
+{
+    return p->until_ms != 0 && now < p->until_ms;
+}
+
+/* Has a pause just run out at now? Then it is over (returns 1 once): accept again. */
+int server_pause_over(struct server_pause *p, long long now);
+
+/* A descriptor was freed (a connection closed): a paused accept may resume at once. */
+static inline void server_pause_release(struct server_pause *p, long long now)
+{
+    if (p->until_ms)
+        p->until_ms = now;
+}
+
 /* Logs a new admitted connection on fd and counts it. Returns the client's number (1, 2...). */
 unsigned long long server_client_open(struct server *srv, int fd);
 
@@ -103,8 +154,5 @@ int server_drain_left_ms(const struct server *srv);
 
 /* Returns timeout_ms (-1: none) bounded by SERVER_MAX_WAIT_MS. */
 int server_wait_ms(int timeout_ms);
-
-/* Is this accept() failure about the one connection (go on) rather than the server? */
-int server_accept_error_is_transient(int err);
 
 #endif

@@ -31,7 +31,7 @@ static void *serve_thread(void *arg)
         blocking_serve(job->srv, job->fd, buf, SERVER_BUF_SIZE);
     else {
         close(job->fd);
-        atomic_fetch_sub(&job->srv->stats->active, 1);
+        server_unadmit(job->srv);
     }
     free(buf);
     free(job);
@@ -53,7 +53,7 @@ static void handle(struct server *srv, int fd, void *arg)
         log_error("thread: %s", strerror(err));
         free(job);
         close(fd);
-        atomic_fetch_sub(&srv->stats->active, 1);
+        server_unadmit(srv);
     }
 }
 

@@ -17,6 +17,7 @@
 #include "../clock.h"
 #include "../net.h"
 #include "../sig.h"
+#include "evloop.h"
 #include "model.h"
 
 #define SQ_ENTRIES 256
@@ -29,9 +30,7 @@
 #define HOLD_MAX   8  /* buffers a connection echoes from uncopied: max-pending's worth */
 #define BATCH      64 /* completions handled per peek */
 #define SPILL_MIN  (16 * 1024)
-#define SPILL_KEEP 32   /* spare spill buffers a ring keeps, so replies do not malloc each */
-#define PAUSE_MS   100  /* accept pause after EMFILE: as long as acceptor.c's */
-#define TICK_MS    1000 /* how often idle connections are looked for */
+#define SPILL_KEEP 32 /* spare spill buffers a ring keeps, so replies do not malloc each */
 
 /* What a request is, kept in the low bits of its user_data beside its connection. */
 enum op { OP_ACCEPT = 1, OP_STOP, OP_PROVIDE, OP_RECV, OP_SEND, OP_CANCEL, OP_MASK = 7 };
@@ -94,9 +93,9 @@ struct loop {
     char *spare[SPILL_KEEP];
     unsigned free_bufs, starved, inflight, nspare;
     struct uconn *conns;
-    long long now, next_tick;
-    long long accept_at; /* accepting paused until then (EMFILE), or 0 */
-    int accept_on, stopping, complained;
+    long long now, next_idle_scan;
+    struct server_pause pause; /* accepting paused after EMFILE */
+    int accept_on, stopping;
     pthread_t thread;
 };
 
@@ -430,14 +429,10 @@ static void conn_finish(struct loop *l, struct uconn *c)
         buf_recycle(l, c->hold_bid[i]);
     if (c->starved)
         l->starved--;
-    shutdown(c->fd, SHUT_WR);
-    for (int i = 0; i < 4 && recv(c->fd, l->scratch, BUF_SIZE, MSG_DONTWAIT) > 0; i++)
-        ;
-    close(c->fd);
+    server_close_gracefully(c->fd, l->scratch, BUF_SIZE);
     /* A descriptor is free again: accepting, paused by EMFILE, resumes now, not at the end
      * of the pause (with few descriptors, a pause per freed one made recovery crawl). */
-    if (l->accept_at)
-        l->accept_at = l->now;
+    server_pause_release(&l->pause, l->now);
     service_session_fini(&c->session);
     spill_release(l, &c->spill[0]);
     spill_release(l, &c->spill[1]);
@@ -519,19 +514,15 @@ static void on_accept(struct loop *l, const struct completion *cqe)
     if (!(cqe->flags & IORING_CQE_F_MORE))
         l->accept_on = 0;
     if (res >= 0) {
-        l->complained = 0;
+        server_pause_clear(&l->pause);
         if (l->stopping)
             close(res);
         else
             conn_open(l, res);
-    } else if (res != -ECANCELED && !server_accept_error_is_transient(-res)) {
-        /* EMFILE, ENFILE, ENOMEM: leave connections in the backlog for a while. Said once
-         * per episode, not ten times a second. */
-        if (!l->complained++)
-            log_error("accept: %s (pausing until descriptors free up)", strerror(-res));
-        l->accept_at = l->now + PAUSE_MS;
+    } else if (res != -ECANCELED) {
+        server_pause_on_error(&l->pause, -res, l->now);
     }
-    if (!l->accept_on && !l->stopping && !l->accept_at)
+    if (!l->accept_on && !l->stopping && !l->pause.until_ms)
         arm_accept(l);
 }
 
@@ -541,7 +532,7 @@ static void begin_stop(struct loop *l)
     struct uconn *c, *next;
 
     l->stopping = 1;
-    l->accept_at = 0;
+    server_pause_clear(&l->pause);
     if (l->accept_on)
         cancel_op(l, NULL, OP_ACCEPT);
     for (c = l->conns; c; c = next) {
@@ -618,18 +609,12 @@ static void after_batch(struct loop *l)
             conn_step(l, c);
         }
     }
-    if (l->accept_at && l->now >= l->accept_at) {
-        l->accept_at = 0;
-        if (!l->stopping && !l->accept_on)
-            arm_accept(l);
-    }
+    if (server_pause_over(&l->pause, l->now) && !l->stopping && !l->accept_on)
+        arm_accept(l);
     if (l->stopping && server_drain_left_ms(l->srv) == 0)
         expire(l, 1);
-    if (l->now >= l->next_tick) {
-        l->next_tick = l->now + TICK_MS;
-        if (l->srv->cfg->idle_timeout > 0)
-            expire(l, 0);
-    }
+    if (evloop_idle_scan_due(l->srv, &l->next_idle_scan, l->now))
+        expire(l, 0);
 }
 
 /* Handles every completion that is ready, a batch at a time. */
@@ -663,10 +648,14 @@ static void loop_run(struct loop *l)
     tag(l, sqe, NULL, OP_STOP);
     arm_accept(l);
     l->now = clock_now_ms();
-    l->next_tick = l->now + TICK_MS;
+    l->next_idle_scan = l->now + EVLOOP_SCAN_MS;
     while (!l->stopping || l->inflight > 0 || l->conns) {
-        int ms = l->stopping || l->accept_at ? PAUSE_MS : TICK_MS;
+        /* Past the drain deadline the loop only waits for the cancels it sent, whose
+         * completions wake it: no need to spin. */
+        int ms = evloop_wait_ms(l->srv, &l->pause, l->stopping, l->now);
 
+        if (ms == 0 && l->stopping)
+            ms = EVLOOP_DRAIN_MS;
         ts.tv_sec = ms / 1000;
         ts.tv_nsec = (long long)(ms % 1000) * 1000000;
         io_uring_submit_and_wait_timeout(&l->ring, &cqe, 1, &ts, NULL);
