@@ -11,9 +11,10 @@ shift
 TCPECHO_BIN=$(cd "$build" && pwd)
 export TCPECHO_BIN
 if [ -z "${MODELS:-}" ] && [ -x "$TCPECHO_BIN/echo-server" ]; then
-    MODELS=$("$TCPECHO_BIN/echo-server" --list-models) || MODELS=
+    MODELS=$("$TCPECHO_BIN/echo-server" --list-models | paste -sd ' ' -)
 fi
-# The tests that loop over models themselves (test_bench) read it too.
+# One line, the models apart by spaces: the tests that loop over models themselves
+# (test_bench) read it too.
 export MODELS
 passed=0
 failed=0
