@@ -69,13 +69,14 @@ BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pat
              src/bench/hist.c src/bench/sched.c src/bench/report.c src/bench/cpu.c \
              src/bench/setup.c src/bench/rss.c src/bench/dueq.c
 UNIT_TESTS = test_net test_io test_service test_num test_server_options test_bench_hist test_bench_sched \
-             test_proxy test_bench_setup test_bench_report test_bench_dueq test_sig test_log test_clock
-INTEG_TESTS = test_cli test_bench test_echo_server test_echo_client test_concurrency \
+             test_proxy test_bench_setup test_bench_report test_bench_dueq test_sig test_log test_clock \
+             test_cli test_server_model
+INTEG_TESTS = test_command_line test_bench test_echo_server test_echo_client test_concurrency \
               test_proxy_protocol test_nagle
 # Integration tests that run once per model.
 MODEL_TESTS = test_echo_server test_echo_client test_concurrency test_proxy_protocol test_nagle
 HARNESS_SRC = tests/integration/harness.c
-# The hostile-client suite; it runs each case against every model in $(MODELS) itself.
+# The hostile-client suite; it runs each case against every model of MODELS (below) itself.
 HOSTILE_TESTS = tests/hostile/run_hostile.py
 # The golden transcripts of classic/, every console block of docs/GUIDE.md, the deployments
 # (inetd, xinetd, systemd socket activation, haproxy) with the real programs, the guide and the
@@ -94,7 +95,9 @@ UNIT_BINS  = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 INTEG_BINS = $(addprefix $(BUILD)/tests/,$(INTEG_TESTS))
 ONCE_BINS  = $(addprefix $(BUILD)/tests/,$(filter-out $(MODEL_TESTS),$(INTEG_TESTS)))
 MODEL_BINS = $(addprefix $(BUILD)/tests/,$(MODEL_TESTS))
-MODELS    ?= iterative fork thread poll epoll $(if $(SERVER_LIBS),uring)
+# The models of the per-model tests and the hostile suite: MODELS="epoll poll" picks; unset,
+# every model that `$(BUILD)/echo-server --list-models` says can run here (tests/run.sh and
+# run_hostile.py ask it), so a new model is tested as soon as it is in src/server/model.c.
 export MODELS
 
 .PHONY: all run test check unit integration asan tsan fuzz bench bench-quick deps deps-build install uninstall clean format \
@@ -129,7 +132,8 @@ $(BUILD)/classic/%: classic/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
 
-$(BUILD)/tests/test_server_options: $(call obj,tests/unit/test_server_options.c) $(SERVER_LIB) $(LIB)
+# The server's unit tests (test_server_options, test_server_model) link everything of it but main().
+$(BUILD)/tests/test_server_%: $(call obj,tests/unit/test_server_%.c) $(SERVER_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(SERVER_LIBS) -lcmocka -o $@
 
@@ -213,8 +217,8 @@ FUZZ_TARGETS = fuzz_proxy fuzz_line fuzz_addr fuzz_cli
 FUZZ_TIME   ?= 60
 FUZZ_BUILD   = $(BUILD)/fuzz
 FUZZ_CC      = clang
-FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-               -fno-sanitize-recover=all $(WARN)
+FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -DTCPECHO_VERSION='"$(VERSION)"' -g -O1 \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN)
 FUZZ_SRC_fuzz_proxy = src/proxy.c
 FUZZ_SRC_fuzz_line  = src/service.c src/proxy.c src/net.c
 FUZZ_SRC_fuzz_addr  = src/net.c src/num.c
@@ -322,7 +326,7 @@ hardening-check: $(PROGRAMS) $(CLASSIC)
 # PDEATHSIG, which valgrind delivers late. Not test_concurrency: its descriptor-limit tests
 # leave valgrind itself no descriptors, and 200 clients of the fork model are 200 valgrinds.
 VALGRIND_MODELS ?= iterative fork thread poll epoll
-VALGRIND_ONCE    = $(addprefix $(BUILD)/tests/,test_cli test_bench test_echo_client)
+VALGRIND_ONCE    = $(addprefix $(BUILD)/tests/,test_command_line test_bench test_echo_client)
 VALGRIND_MODEL   = $(addprefix $(BUILD)/tests/,test_echo_server test_proxy_protocol)
 .PHONY: valgrind
 valgrind: $(PROGRAMS) $(VALGRIND_ONCE) $(VALGRIND_MODEL)

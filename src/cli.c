@@ -1,10 +1,30 @@
-/* cli: what the programs' command-line parsers share. */
+/* cli: what the programs' command-line parsers and their main()s share. */
 #include "cli.h"
 
 #include <getopt.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "num.h"
+
+int cli_finish(enum cli_result r, const struct cli_program *prog, const char *err)
+{
+    switch (r) {
+    case CLI_HELP:
+        prog->usage(stdout);
+        return 0;
+    case CLI_VERSION:
+        printf("%s (tcpecho) %s\n", prog->name, TCPECHO_VERSION);
+        return 0;
+    case CLI_USAGE:
+        log_error("%s", err);
+        fprintf(stderr, "Usage: %s %s  (--help for details)\n", prog->name, prog->synopsis);
+        return 2;
+    case CLI_RUN:
+        break;
+    }
+    return -1;
+}
 
 void cli_option_error(int opt, char **argv, char *err, size_t len)
 {

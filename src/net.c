@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 __attribute__((format(printf, 2, 3))) static void seterr(char *err, const char *fmt, ...)
@@ -81,21 +83,62 @@ int net_split_hostport(const char *arg, char *host, const char **port_out, char 
     return 0;
 }
 
+int net_parse_host_port(int n, char *const *args, int required, char *host, uint16_t *port,
+                        char *err)
+{
+    const char *p = NULL;
+
+    if (n > 2) {
+        /* As each program's usage line says it: "HOST PORT" or "[HOST] [PORT]". */
+        seterr(err, "too many arguments (expected %s)", required ? "HOST PORT" : "HOST and PORT");
+        return -1;
+    }
+    if (n < 1 && !required)
+        return 0;
+    if (n < 1) {
+        seterr(err, "missing HOST and PORT");
+        return -1;
+    }
+    if (net_split_hostport(args[0], host, &p, err) < 0)
+        return -1;
+    if (n == 2 && p) {
+        seterr(err, "port given twice ('%.80s' and '%.40s')", args[0], args[1]);
+        return -1;
+    }
+    if (n == 2)
+        p = args[1];
+    if (!p && required) {
+        seterr(err, "missing PORT");
+        return -1;
+    }
+    return p ? net_parse_port(p, port, err) : 0;
+}
+
+char *net_format_ip(const struct sockaddr *sa, char *buf)
+{
+    const void *ip = NULL;
+
+    if (sa->sa_family == AF_INET6)
+        ip = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+    else if (sa->sa_family == AF_INET)
+        ip = &((const struct sockaddr_in *)sa)->sin_addr;
+    if (!ip || !inet_ntop(sa->sa_family, ip, buf, NET_ADDR_LEN))
+        snprintf(buf, NET_ADDR_LEN, "(family %d)", sa->sa_family);
+    return buf;
+}
+
 char *net_format(const struct sockaddr *sa, char *buf)
 {
-    char ip[INET6_ADDRSTRLEN] = "?";
+    char ip[NET_ADDR_LEN];
 
-    if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-        snprintf(buf, NET_ADDR_LEN, "[%s]:%u", ip, ntohs(in6->sin6_port));
-    } else if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-        snprintf(buf, NET_ADDR_LEN, "%s:%u", ip, ntohs(in->sin_port));
-    } else {
-        snprintf(buf, NET_ADDR_LEN, "(family %d)", sa->sa_family);
-    }
+    if (sa->sa_family == AF_INET6)
+        snprintf(buf, NET_ADDR_LEN, "[%s]:%u", net_format_ip(sa, ip),
+                 ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
+    else if (sa->sa_family == AF_INET)
+        snprintf(buf, NET_ADDR_LEN, "%s:%u", net_format_ip(sa, ip),
+                 ntohs(((const struct sockaddr_in *)sa)->sin_port));
+    else
+        net_format_ip(sa, buf);
     return buf;
 }
 
@@ -109,8 +152,9 @@ char *net_fd_addr(int fd, int peer, char *buf)
     return r == 0 ? net_format((struct sockaddr *)&ss, buf) : NULL;
 }
 
-/* Resolves host:port for a stream socket. Returns the list, or NULL with a reason in err. */
-static struct addrinfo *resolve(const char *host, uint16_t port, int passive, char *err)
+/* Resolves host:port for a stream socket, with getaddrinfo()'s flags (AI_PASSIVE...). Returns
+ * the list, or NULL with a reason in err. */
+static struct addrinfo *resolve(const char *host, uint16_t port, int flags, char *err)
 {
     struct addrinfo hints = {0}, *res = NULL;
     char service[8];
@@ -118,7 +162,7 @@ static struct addrinfo *resolve(const char *host, uint16_t port, int passive, ch
 
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : AI_ADDRCONFIG);
+    hints.ai_flags = AI_NUMERICSERV | flags;
     snprintf(service, sizeof(service), "%u", port);
     r = getaddrinfo(host, service, &hints, &res);
     if (r != 0) {
@@ -127,6 +171,21 @@ static struct addrinfo *resolve(const char *host, uint16_t port, int passive, ch
         return NULL;
     }
     return res;
+}
+
+int net_resolve(const char *host, uint16_t port, struct sockaddr_storage *addr, socklen_t *len,
+                char *err)
+{
+    /* Without AI_ADDRCONFIG, which counts no loopback address: on a host whose only IPv6
+     * address is ::1 it would refuse "::1" (getaddrinfo(3)). */
+    struct addrinfo *res = resolve(host, port, 0, err);
+
+    if (!res)
+        return -1;
+    memcpy(addr, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
 }
 
 /* Creates a close-on-exec TCP socket bound to ai and listening. Returns fd, or -1 (errno). */
@@ -155,7 +214,7 @@ int net_listen(const char *host, uint16_t port, int backlog, int flags, char *er
     char addr[NET_ADDR_LEN];
     int fd = -1;
 
-    res = resolve(host, port, 1, err);
+    res = resolve(host, port, AI_PASSIVE, err);
     if (!res)
         return -1;
     for (ai = res; ai && fd < 0; ai = ai->ai_next) {
@@ -215,7 +274,7 @@ int net_connect(const char *host, uint16_t port, int timeout_ms, char *err)
     char addr[NET_ADDR_LEN];
     int fd = -1;
 
-    res = resolve(host, port, 0, err);
+    res = resolve(host, port, AI_ADDRCONFIG, err);
     if (!res)
         return -1;
     for (ai = res; ai && fd < 0; ai = ai->ai_next) {
@@ -242,4 +301,21 @@ int net_set_nodelay(int fd)
     int on = 1;
 
     return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
+long long net_raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return -1;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit up = {.rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max};
+
+        /* An unlimited hard limit is still capped by fs.nr_open: then the soft one stays. */
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            rl.rlim_cur = rl.rlim_max;
+    }
+    return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > LLONG_MAX ? LLONG_MAX
+                                                                   : (long long)rl.rlim_cur;
 }

@@ -23,8 +23,29 @@ int net_parse_port(const char *s, uint16_t *port, char *err);
  */
 int net_split_hostport(const char *arg, char *host, const char **port_out, char *err);
 
+/*
+ * Reads a program's HOST [PORT] arguments, the n strings of args: HOST may carry the port
+ * (HOST:PORT, [IPv6]:PORT). With required, both must be given; without, each may be missing
+ * and host (NET_HOST_LEN bytes) or *port keeps its default. Returns 0, or -1 with a reason in
+ * err ("port given twice ('h:1' and '2')").
+ */
+int net_parse_host_port(int n, char *const *args, int required, char *host, uint16_t *port,
+                        char *err);
+
+/*
+ * Resolves host and port to the first TCP address getaddrinfo() gives, into *addr and *len:
+ * for a program that opens many connections to one address. Returns 0, or -1 with "resolve
+ * HOST: reason" in err.
+ */
+int net_resolve(const char *host, uint16_t port, struct sockaddr_storage *addr, socklen_t *len,
+                char *err);
+
 /* Writes "1.2.3.4:80" or "[::1]:80" for sa into buf (NET_ADDR_LEN bytes). Returns buf. */
 char *net_format(const struct sockaddr *sa, char *buf);
+
+/* Writes the address of sa without its port, "1.2.3.4" or "::1", into buf (NET_ADDR_LEN
+ * bytes). Returns buf. */
+char *net_format_ip(const struct sockaddr *sa, char *buf);
 
 /* Writes the local (peer == 0) or remote address of fd into buf. Returns buf, or NULL. */
 char *net_fd_addr(int fd, int peer, char *buf);
@@ -51,5 +72,12 @@ int net_set_nonblock(int fd, int on);
 
 /* Disables Nagle's algorithm: an echo must not wait for a delayed ACK. Returns 0 or -1. */
 int net_set_nodelay(int fd);
+
+/*
+ * Raises the soft descriptor limit to the hard one: the default 1024 is too few for a load
+ * test, on either side. Returns the soft limit now in force (LLONG_MAX for unlimited), or -1
+ * when it cannot be read.
+ */
+long long net_raise_fd_limit(void);
 
 #endif

@@ -2,12 +2,20 @@
 # Runs test binaries against the programs in BUILD, each under a time limit, and ends with
 # one line: "N passed, N failed" (test cases, summed from cmocka's own summaries).
 # Usage: tests/run.sh BUILD TEST... [-- PER_MODEL_TEST...]
-# Tests after "--" run once per model in $MODELS (TCPECHO_MODEL set for each).
+# Tests after "--" run once per model in $MODELS (TCPECHO_MODEL set for each); when it is
+# unset or empty, once per model that BUILD/echo-server --list-models says can run here (it
+# says on stderr why it leaves any out).
 set -u
 build=$1
 shift
 TCPECHO_BIN=$(cd "$build" && pwd)
 export TCPECHO_BIN
+if [ -z "${MODELS:-}" ] && [ -x "$TCPECHO_BIN/echo-server" ]; then
+    MODELS=$("$TCPECHO_BIN/echo-server" --list-models | paste -sd ' ' -)
+fi
+# One line, the models apart by spaces: the tests that loop over models themselves
+# (test_bench) read it too.
+export MODELS
 passed=0
 failed=0
 

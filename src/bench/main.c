@@ -1,6 +1,5 @@
 /* echo-bench: parse the command line, resolve, run the load threads, report. */
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "../clock.h"
 #include "../log.h"
+#include "../net.h"
 #include "cpu.h"
 #include "options.h"
 #include "pattern.h"
@@ -16,31 +16,12 @@
 #include "rss.h"
 #include "setup.h"
 
-/* Resolves the server's address once, for every connection. Returns 0, or -1 after logging. */
-static int resolve(struct bench_config *cfg)
-{
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
-    char port[8];
-    int r;
-
-    snprintf(port, sizeof(port), "%u", cfg->port);
-    r = getaddrinfo(cfg->host, port, &hints, &res);
-    if (r != 0) {
-        log_error("resolve %s: %s", cfg->host, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-        return -1;
-    }
-    memcpy(&cfg->addr, res->ai_addr, res->ai_addrlen);
-    cfg->addr_len = res->ai_addrlen;
-    freeaddrinfo(res);
-    return 0;
-}
-
 /* Raises the descriptor limit as far as it goes, and checks that the connections fit. Returns
  * 0, or -1 after logging, before any connection was opened. */
 static int check_fd_limit(const struct bench_config *cfg)
 {
     long need = setup_fds_needed(cfg->conns, cfg->threads);
-    long long limit = setup_raise_fd_limit();
+    long long limit = net_raise_fd_limit();
 
     if (limit < 0 || limit >= need)
         return 0;
@@ -200,39 +181,27 @@ static int write_hist(const struct bench_config *cfg, const struct hist *h)
     return 0;
 }
 
-/* Reports a usage error. Returns the exit status, 2. */
-static int usage_error(const char *err)
-{
-    log_error("%s", err);
-    fprintf(stderr, "Usage: echo-bench [OPTIONS] HOST PORT  (--help for details)\n");
-    return 2;
-}
-
 int main(int argc, char **argv)
 {
+    static const struct cli_program prog = {"echo-bench", "[OPTIONS] HOST PORT", bench_usage};
     static struct hist h;
     struct bench_config cfg;
     struct bench_result r = {0};
     char err[BENCH_ERR_LEN];
+    int status;
 
-    log_init("echo-bench", LOG_NORMAL);
-    switch (bench_options_parse(argc, argv, &cfg, err)) {
-    case BENCH_HELP:
-        bench_usage(stdout);
-        return 0;
-    case BENCH_VERSION:
-        printf("echo-bench (tcpecho) %s\n", TCPECHO_VERSION);
-        return 0;
-    case BENCH_USAGE:
-        return usage_error(err);
-    case BENCH_RUN:
-        break;
-    }
-    if (resolve(&cfg) < 0)
+    log_init(prog.name, LOG_NORMAL);
+    status = cli_finish(bench_options_parse(argc, argv, &cfg, err), &prog, err);
+    if (status >= 0)
+        return status;
+    /* Once, for every connection. */
+    if (net_resolve(cfg.host, cfg.port, &cfg.addr, &cfg.addr_len, err) < 0) {
+        log_error("%s", err);
         return 1;
+    }
     cfg.sources = setup_sources(&cfg.addr, cfg.conns, cfg.sources, err, sizeof(err));
     if (cfg.sources < 0)
-        return usage_error(err);
+        return cli_finish(CLI_USAGE, &prog, err);
     if (check_fd_limit(&cfg) < 0)
         return 1;
     if (pattern_init() < 0 || measure(&cfg, &r, &h) < 0)

@@ -189,33 +189,7 @@ static int cpus_allowed(void)
     return n < 1 ? 1 : n > 256 ? 256 : n;
 }
 
-/* Applies HOST PORT (or HOST:PORT). Returns 0, or -1 with the reason in err. */
-static int arguments(int n, char **args, struct bench_config *cfg, char *err)
-{
-    const char *port = NULL;
-
-    if (n < 1 || n > 2) {
-        snprintf(err, BENCH_ERR_LEN,
-                 n ? "too many arguments (expected HOST PORT)" : "missing HOST and PORT");
-        return -1;
-    }
-    if (net_split_hostport(args[0], cfg->host, &port, err) < 0)
-        return -1;
-    if (n == 2 && port) {
-        snprintf(err, BENCH_ERR_LEN, "port given twice ('%.80s' and '%.40s')", args[0], args[1]);
-        return -1;
-    }
-    if (n == 2)
-        port = args[1];
-    if (!port) {
-        snprintf(err, BENCH_ERR_LEN, "missing PORT");
-        return -1;
-    }
-    return net_parse_port(port, &cfg->port, err);
-}
-
-enum bench_options_result bench_options_parse(int argc, char **argv, struct bench_config *cfg,
-                                              char *err)
+enum cli_result bench_options_parse(int argc, char **argv, struct bench_config *cfg, char *err)
 {
     int opt;
 
@@ -224,25 +198,25 @@ enum bench_options_result bench_options_parse(int argc, char **argv, struct benc
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "+:c:s:d:t:w:r:T:qhV", long_options, NULL)) != -1) {
         if (opt == 'h')
-            return BENCH_HELP;
+            return CLI_HELP;
         if (opt == 'V')
-            return BENCH_VERSION;
+            return CLI_VERSION;
         if (opt == '?' || opt == ':') {
             cli_option_error(opt, argv, err, BENCH_ERR_LEN);
-            return BENCH_USAGE;
+            return CLI_USAGE;
         }
         if (!flag(opt, optarg, cfg) && apply(opt, optarg, cfg, err) < 0)
-            return BENCH_USAGE;
+            return CLI_USAGE;
     }
-    if (arguments(argc - optind, argv + optind, cfg, err) < 0)
-        return BENCH_USAGE;
+    if (net_parse_host_port(argc - optind, argv + optind, 1, cfg->host, &cfg->port, err) < 0)
+        return CLI_USAGE;
     if (cfg->threads == 0)
         cfg->threads = cpus_allowed();
     if (cfg->threads > cfg->conns)
         cfg->threads = (int)cfg->conns;
     if (cfg->bulk && cfg->rate > 0) {
         snprintf(err, BENCH_ERR_LEN, "--bulk and --rate do not go together");
-        return BENCH_USAGE;
+        return CLI_USAGE;
     }
-    return BENCH_RUN;
+    return CLI_RUN;
 }

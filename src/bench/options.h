@@ -9,11 +9,9 @@
 
 #define BENCH_ERR_LEN CLI_ERR_LEN
 
-enum bench_options_result { BENCH_RUN, BENCH_HELP, BENCH_VERSION, BENCH_USAGE };
-
-/* Fills cfg with the defaults, then with what argv says. Returns what to do next. */
-enum bench_options_result bench_options_parse(int argc, char **argv, struct bench_config *cfg,
-                                              char *err);
+/* Fills cfg with the defaults, then with what argv says. Returns what to do next; for
+ * CLI_USAGE, the reason is in err. */
+enum cli_result bench_options_parse(int argc, char **argv, struct bench_config *cfg, char *err);
 
 /* Prints the --help text. */
 void bench_usage(FILE *f);

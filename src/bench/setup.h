@@ -19,10 +19,6 @@
  * connection and per thread's epoll, and 15 for the standard streams, /proc and --hist. */
 long setup_fds_needed(long conns, int threads);
 
-/* Raises the soft descriptor limit to the hard one. Returns the limit now in force, or -1 when
- * it cannot be read. */
-long long setup_raise_fd_limit(void);
-
 /* Returns non-zero when addr is IPv4 loopback (127.0.0.0/8): every 127.x address is ours. */
 int setup_is_loopback_v4(const struct sockaddr_storage *addr);
 

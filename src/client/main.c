@@ -22,24 +22,14 @@ static void set_timeouts(int fd, int seconds)
 int main(int argc, char **argv)
 {
     struct client_config cfg;
+    static const struct cli_program prog = {"echo-client", "[OPTIONS] [HOST] [PORT]", client_usage};
     char err[CLIENT_ERR_LEN];
     int fd, status;
 
-    log_init("echo-client", LOG_NORMAL);
-    switch (client_options_parse(argc, argv, &cfg, err)) {
-    case CLIENT_HELP:
-        client_usage(stdout);
-        return 0;
-    case CLIENT_VERSION:
-        printf("echo-client (tcpecho) %s\n", TCPECHO_VERSION);
-        return 0;
-    case CLIENT_USAGE:
-        log_error("%s", err);
-        fprintf(stderr, "Usage: echo-client [OPTIONS] [HOST] [PORT]  (--help for details)\n");
-        return 2;
-    case CLIENT_RUN:
-        break;
-    }
+    log_init(prog.name, LOG_NORMAL);
+    status = cli_finish(client_options_parse(argc, argv, &cfg, err), &prog, err);
+    if (status >= 0)
+        return status;
     /* A server that vanishes must give EPIPE, not kill us (seed 000's closing section). */
     (void)signal(SIGPIPE, SIG_IGN);
     fd = net_connect(cfg.host, cfg.port, cfg.timeout * 1000, err);

@@ -43,30 +43,7 @@ void client_usage(FILE *f)
             7000, CLIENT_TIMEOUT_DEFAULT);
 }
 
-/* Applies the HOST and PORT arguments. Returns 0, or -1 with the reason in err. */
-static int arguments(int n, char **args, struct client_config *cfg, char *err)
-{
-    const char *port = NULL;
-
-    if (n > 2) {
-        snprintf(err, CLIENT_ERR_LEN, "too many arguments (expected HOST and PORT)");
-        return -1;
-    }
-    if (n >= 1 && net_split_hostport(args[0], cfg->host, &port, err) < 0)
-        return -1;
-    if (n == 2) {
-        if (port) {
-            snprintf(err, CLIENT_ERR_LEN, "port given twice ('%.80s' and '%.40s')", args[0],
-                     args[1]);
-            return -1;
-        }
-        port = args[1];
-    }
-    return port ? net_parse_port(port, &cfg->port, err) : 0;
-}
-
-enum client_options_result client_options_parse(int argc, char **argv, struct client_config *cfg,
-                                                char *err)
+enum cli_result client_options_parse(int argc, char **argv, struct client_config *cfg, char *err)
 {
     long long v;
     int opt;
@@ -81,26 +58,29 @@ enum client_options_result client_options_parse(int argc, char **argv, struct cl
     while ((opt = getopt_long(argc, argv, "+:s:t:rhV", long_options, NULL)) != -1) {
         switch (opt) {
         case 'h':
-            return CLIENT_HELP;
+            return CLI_HELP;
         case 'V':
-            return CLIENT_VERSION;
+            return CLI_VERSION;
         case 's':
             if (service_parse(optarg, &cfg->service) == 0)
                 break;
             snprintf(err, CLIENT_ERR_LEN, "unknown service '%.40s' (echo, line, hello)", optarg);
-            return CLIENT_USAGE;
+            return CLI_USAGE;
         case 'r':
             cfg->show_reads = 1;
             break;
         case 't':
             if (cli_number("--timeout", optarg, 0, 86400, &v, err) < 0)
-                return CLIENT_USAGE;
+                return CLI_USAGE;
             cfg->timeout = (int)v;
             break;
         default:
             cli_option_error(opt, argv, err, CLIENT_ERR_LEN);
-            return CLIENT_USAGE;
+            return CLI_USAGE;
         }
     }
-    return arguments(argc - optind, argv + optind, cfg, err) < 0 ? CLIENT_USAGE : CLIENT_RUN;
+    /* Both optional: the defaults above stand for what is missing. */
+    return net_parse_host_port(argc - optind, argv + optind, 0, cfg->host, &cfg->port, err) < 0
+               ? CLI_USAGE
+               : CLI_RUN;
 }

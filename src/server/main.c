@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../log.h"
@@ -17,26 +16,17 @@
 #include "privdrop.h"
 #include "stats.h"
 
-/*
- * Raises the soft descriptor limit to the hard one (1024 by default is too few for a load test)
- * and returns how many connections it leaves room for.
- */
+/* Raises the descriptor limit as far as it goes and returns how many connections it leaves
+ * room for. */
 static long descriptor_budget(void)
 {
-    struct rlimit rl;
+    long long limit = net_raise_fd_limit();
 
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+    if (limit < 0)
         return 1024 - SERVER_FD_RESERVE;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rlim_t old = rl.rlim_cur;
-        rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            rl.rlim_cur = old;
-    }
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 10000000)
-        rl.rlim_cur = 10000000;
-    return rl.rlim_cur > 2 * SERVER_FD_RESERVE ? (long)rl.rlim_cur - SERVER_FD_RESERVE
-                                               : (long)rl.rlim_cur / 2;
+    if (limit > 10000000)
+        limit = 10000000;
+    return limit > 2 * SERVER_FD_RESERVE ? (long)limit - SERVER_FD_RESERVE : (long)limit / 2;
 }
 
 /* Takes the listener systemd passed, or binds one. Returns it, or -1 after logging why not. */
@@ -58,23 +48,31 @@ static int listener(const struct server_config *cfg, int *activated)
  * to go on serving. */
 static int parse(int argc, char **argv, struct server_config *cfg)
 {
+    static const struct cli_program prog = {"echo-server", "[OPTIONS] [PORT]", server_usage};
     char err[OPTIONS_ERR_LEN];
 
-    switch (server_options_parse(argc, argv, cfg, err)) {
-    case OPTIONS_HELP:
-        server_usage(stdout);
+    return cli_finish(server_options_parse(argc, argv, cfg, err), &prog, err);
+}
+
+/* Can m run here? Returns 0, or -1 after logging "NAME: why not". */
+static int check_model(const struct model *m)
+{
+    char why[MODEL_WHY_LEN];
+
+    if (model_check(m, why, sizeof(why)) == 0)
         return 0;
-    case OPTIONS_VERSION:
-        printf("echo-server (tcpecho) %s\n", TCPECHO_VERSION);
-        return 0;
-    case OPTIONS_USAGE:
-        log_error("%s", err);
-        fprintf(stderr, "Usage: echo-server [OPTIONS] [PORT]  (--help for details)\n");
-        return 2;
-    case OPTIONS_RUN:
-        break;
-    }
+    log_error("%s: %s", m->name, why);
     return -1;
+}
+
+/* --list-models: on stdout each model that can run here, in --help's order, for scripts to
+ * read; on stderr why each other one cannot. Returns the exit status, 0. */
+static int list_models(void)
+{
+    for (const struct model *const *m = model_all(); *m; m++)
+        if (check_model(*m) == 0)
+            printf("%s\n", (*m)->name);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -91,16 +89,12 @@ int main(int argc, char **argv)
     if (r >= 0)
         return r;
     log_init("echo-server", cfg.verbosity);
+    if (cfg.list_models)
+        return list_models();
     if (cfg.inetd)
         return inetd_run(&srv);
-    model = model_find(cfg.model);
-    if (!model) {
-        log_error("model '%s' was not built into this echo-server (for uring: install "
-                  "liburing-dev and rebuild)",
-                  cfg.model);
-        return 1;
-    }
-    if (model->check && model->check() < 0)
+    model = model_find(cfg.model); /* the parser let only a known name through */
+    if (!model || check_model(model) < 0)
         return 1;
     budget = descriptor_budget();
     srv.max_conns = cfg.max_conns > 0 && cfg.max_conns < budget ? cfg.max_conns : budget;

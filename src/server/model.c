@@ -1,6 +1,7 @@
-/* model: the table of built concurrency models. Adding a model is adding one file and a line. */
+/* model: the table of every concurrency model. Adding a model is adding its file and a line. */
 #include "model.h"
 
+#include <stdio.h>
 #include <string.h>
 
 extern const struct model model_iterative;
@@ -10,22 +11,22 @@ extern const struct model model_poll;
 extern const struct model model_epoll;
 #ifdef HAVE_LIBURING
 extern const struct model model_uring;
+#else
+static const struct model model_uring = MODEL_NOT_BUILT("uring", "liburing-dev");
 #endif
 
+/* In the order --help and --list-models show them; one model a line. */
+/* clang-format off */
 static const struct model *const models[] = {
     &model_iterative,
     &model_fork,
     &model_thread,
     &model_poll,
     &model_epoll,
-#ifdef HAVE_LIBURING
     &model_uring,
-#endif
     NULL,
 };
-
-/* Every model name, built or not, so that "-m uring" without liburing says what is missing. */
-static const char *const known[] = {"iterative", "fork", "thread", "poll", "epoll", "uring", NULL};
+/* clang-format on */
 
 const struct model *model_find(const char *name)
 {
@@ -35,15 +36,16 @@ const struct model *model_find(const char *name)
     return NULL;
 }
 
-int model_known(const char *name)
-{
-    for (size_t i = 0; known[i]; i++)
-        if (strcmp(known[i], name) == 0)
-            return 1;
-    return 0;
-}
-
 const struct model *const *model_all(void)
 {
     return models;
+}
+
+int model_check(const struct model *m, char *why, size_t len)
+{
+    if (m->missing) {
+        snprintf(why, len, "not built: install %s and rebuild", m->missing);
+        return -1;
+    }
+    return m->check ? m->check(why, len) : 0;
 }

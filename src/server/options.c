@@ -23,6 +23,7 @@ enum {
     OPT_NO_REUSEADDR,
     OPT_INETD,
     OPT_PROXY_PROTOCOL,
+    OPT_LIST_MODELS,
 };
 
 static const struct option long_options[] = {
@@ -42,6 +43,7 @@ static const struct option long_options[] = {
     {"stats", required_argument, NULL, OPT_STATS},
     {"inetd", no_argument, NULL, OPT_INETD},
     {"proxy-protocol", no_argument, NULL, OPT_PROXY_PROTOCOL},
+    {"list-models", no_argument, NULL, OPT_LIST_MODELS},
     {"user", required_argument, NULL, 'u'},
     {"group", required_argument, NULL, 'g'},
     {"quiet", no_argument, NULL, 'q'},
@@ -63,6 +65,8 @@ void server_usage(FILE *f)
             "                         time, 'exit' or 'quit' ends), hello (greet and close)\n"
             "                         [echo]\n"
             "  -m, --model NAME       concurrency model (below) [%s]\n"
+            "      --list-models      print the models that can run here, one a line, then\n"
+            "                         exit; say on stderr why each other one cannot\n"
             "  -t, --threads N        event loops of epoll and uring; 0: one per CPU [0]\n"
             "  -b, --bind ADDR        address to listen on: HOST, HOST:PORT, [IPv6]:PORT\n"
             "                         [0.0.0.0]\n"
@@ -156,7 +160,7 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
         return -1;
     case 'm':
         cfg->model = arg;
-        if (model_known(arg))
+        if (model_find(arg))
             return 0;
         snprintf(err, OPTIONS_ERR_LEN, "unknown model '%.40s' (see --help for the list)", arg);
         return -1;
@@ -219,6 +223,9 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
     case OPT_PROXY_PROTOCOL:
         cfg->service.proxy = 1;
         return 0;
+    case OPT_LIST_MODELS:
+        cfg->list_models = 1;
+        return 0;
     case 'u':
         cfg->user = arg;
         return 0;
@@ -236,8 +243,7 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
     return -1;
 }
 
-enum options_result server_options_parse(int argc, char **argv, struct server_config *cfg,
-                                         char *err)
+enum cli_result server_options_parse(int argc, char **argv, struct server_config *cfg, char *err)
 {
     static char host[NET_HOST_LEN];
     int opt;
@@ -247,21 +253,21 @@ enum options_result server_options_parse(int argc, char **argv, struct server_co
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "+:s:m:b:p:t:u:g:qvhV", long_options, NULL)) != -1) {
         if (opt == 'h')
-            return OPTIONS_HELP;
+            return CLI_HELP;
         if (opt == 'V')
-            return OPTIONS_VERSION;
+            return CLI_VERSION;
         if (opt == '?' || opt == ':') {
             cli_option_error(opt, argv, err, OPTIONS_ERR_LEN);
-            return OPTIONS_USAGE;
+            return CLI_USAGE;
         }
         if (apply(opt, optarg, cfg, host, err) < 0)
-            return OPTIONS_USAGE;
+            return CLI_USAGE;
     }
     if (argc - optind > 1) {
         snprintf(err, OPTIONS_ERR_LEN, "too many arguments (expected at most a PORT)");
-        return OPTIONS_USAGE;
+        return CLI_USAGE;
     }
     if (argc - optind == 1 && port(argv[optind], &cfg->port, err) < 0)
-        return OPTIONS_USAGE;
-    return OPTIONS_RUN;
+        return CLI_USAGE;
+    return CLI_RUN;
 }

@@ -9,16 +9,9 @@
 
 #define OPTIONS_ERR_LEN CLI_ERR_LEN
 
-enum options_result {
-    OPTIONS_RUN,     /* cfg is filled: serve */
-    OPTIONS_HELP,    /* --help: print server_usage() and exit 0 */
-    OPTIONS_VERSION, /* --version */
-    OPTIONS_USAGE    /* a usage error, explained in err: exit 2 */
-};
-
-/* Fills cfg with the defaults, then with what argv says. Returns what to do next. */
-enum options_result server_options_parse(int argc, char **argv, struct server_config *cfg,
-                                         char *err);
+/* Fills cfg with the defaults, then with what argv says. Returns what to do next; for
+ * CLI_USAGE, the reason is in err. CLI_RUN with cfg->list_models set: list them, not serve. */
+enum cli_result server_options_parse(int argc, char **argv, struct server_config *cfg, char *err);
 
 /* Prints the --help text. */
 void server_usage(FILE *f);

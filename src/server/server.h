@@ -45,6 +45,7 @@ struct server_config {
     size_t max_pending; /* bytes of unsent echo per connection before reading pauses */
     enum log_level verbosity;
     int inetd;         /* serve the one connection on standard input, then exit */
+    int list_models;   /* --list-models: print the models that can run here, then exit */
     const char *user;  /* switch to this user after binding; or NULL */
     const char *group; /* and to this group (NULL: the user's) */
     struct service_config service;

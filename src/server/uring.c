@@ -7,6 +7,7 @@
 #include <liburing.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -899,20 +900,20 @@ static int run(struct server *srv)
 
 /* Before the listener is bound: can io_uring run here at all? Then a script never sees a
  * "listening on" line from a server that is about to fail. */
-static int check(void)
+static int check(char *why, size_t len)
 {
     struct io_uring ring;
     const char *miss;
     int ret = io_uring_queue_init(8, &ring, 0);
 
     if (ret < 0) {
-        log_error("io_uring: %s", strerror(-ret));
+        snprintf(why, len, "io_uring: %s", strerror(-ret));
         return -1;
     }
     miss = missing_op(&ring);
     io_uring_queue_exit(&ring);
     if (miss)
-        log_error("io_uring: the kernel lacks %s (Linux 5.7 or later needed)", miss);
+        snprintf(why, len, "io_uring: the kernel lacks %s (Linux 5.7 or later needed)", miss);
     return miss ? -1 : 0;
 }
 

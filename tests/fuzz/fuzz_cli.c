@@ -79,11 +79,12 @@ static int is_host(const char *host)
 /* The server's ranges, as its --help and options.c state them. */
 static void check_server(const struct args *a, const struct server_config *c)
 {
-    check(c->model && model_known(c->model));
+    check(c->model && model_find(c->model));
     check(strcmp(c->model, SERVER_MODEL_DEFAULT) == 0 || in_args(a, c->model));
     check(c->host && is_host(c->host));
     check(c->backlog >= 0 && c->backlog <= 65535);
     check(is_flag(c->reuseaddr) && is_flag(c->inetd) && is_flag(c->service.proxy));
+    check(is_flag(c->list_models));
     check(c->drain_timeout >= 0 && c->drain_timeout <= 3600);
     check(c->idle_timeout >= 0 && c->idle_timeout <= 86400);
     check(c->stats_interval >= 0 && c->stats_interval <= 86400);
@@ -161,48 +162,48 @@ static void fuzz_server(struct args *a)
 {
     static char name[] = "echo-server";
     static struct server_config c1, c2;
-    enum options_result r1, r2;
+    enum cli_result r1, r2;
     char *e1, *e2;
 
     a->argv[0] = name;
     r1 = PARSE(server_options_parse, a, c1, e1);
-    check(r1 == OPTIONS_RUN || r1 == OPTIONS_HELP || r1 == OPTIONS_VERSION || r1 == OPTIONS_USAGE);
-    if (r1 == OPTIONS_RUN)
+    check(r1 == CLI_RUN || r1 == CLI_HELP || r1 == CLI_VERSION || r1 == CLI_USAGE);
+    if (r1 == CLI_RUN)
         check_server(a, &c1);
     r2 = PARSE(server_options_parse, a, c2, e2);
-    CHECK_AGAIN(a, r1, r2, c1, c2, e1, e2, OPTIONS_USAGE, OPTIONS_RUN);
+    CHECK_AGAIN(a, r1, r2, c1, c2, e1, e2, CLI_USAGE, CLI_RUN);
 }
 
 static void fuzz_client(struct args *a)
 {
     static char name[] = "echo-client";
     static struct client_config c1, c2;
-    enum client_options_result r1, r2;
+    enum cli_result r1, r2;
     char *e1, *e2;
 
     a->argv[0] = name;
     r1 = PARSE(client_options_parse, a, c1, e1);
-    check(r1 == CLIENT_RUN || r1 == CLIENT_HELP || r1 == CLIENT_VERSION || r1 == CLIENT_USAGE);
-    if (r1 == CLIENT_RUN)
+    check(r1 == CLI_RUN || r1 == CLI_HELP || r1 == CLI_VERSION || r1 == CLI_USAGE);
+    if (r1 == CLI_RUN)
         check_client(&c1);
     r2 = PARSE(client_options_parse, a, c2, e2);
-    CHECK_AGAIN(a, r1, r2, c1, c2, e1, e2, CLIENT_USAGE, CLIENT_RUN);
+    CHECK_AGAIN(a, r1, r2, c1, c2, e1, e2, CLI_USAGE, CLI_RUN);
 }
 
 static void fuzz_bench(struct args *a)
 {
     static char name[] = "echo-bench";
     static struct bench_config c1, c2;
-    enum bench_options_result r1, r2;
+    enum cli_result r1, r2;
     char *e1, *e2;
 
     a->argv[0] = name;
     r1 = PARSE(bench_options_parse, a, c1, e1);
-    check(r1 == BENCH_RUN || r1 == BENCH_HELP || r1 == BENCH_VERSION || r1 == BENCH_USAGE);
-    if (r1 == BENCH_RUN)
+    check(r1 == CLI_RUN || r1 == CLI_HELP || r1 == CLI_VERSION || r1 == CLI_USAGE);
+    if (r1 == CLI_RUN)
         check_bench(a, &c1);
     r2 = PARSE(bench_options_parse, a, c2, e2);
-    CHECK_AGAIN(a, r1, r2, c1, c2, e1, e2, BENCH_USAGE, BENCH_RUN);
+    CHECK_AGAIN(a, r1, r2, c1, c2, e1, e2, CLI_USAGE, CLI_RUN);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

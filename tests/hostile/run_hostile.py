@@ -4,7 +4,8 @@ checks three things — the server is alive and serves a fresh client afterwards
 stayed under the stated bound, and every well-behaved client got every byte back.
 
 Usage: run_hostile.py [BUILD]   (default: $TCPECHO_BIN, as tests/run.sh sets)
-  MODELS="epoll poll"  the models to attack (default: all six, uring when built)
+  MODELS="epoll poll"  the models to attack (default: every model that BUILD/echo-server
+                       --list-models says can run here)
   SOAK=1               the long bounds: the counts of the issue (50,000 connects, 10,000
                        resets...) and a 10-minute soak per model, all models soaked at once
   HOSTILE_CASE=TEXT    only the cases whose name contains TEXT
@@ -220,8 +221,6 @@ def settle_fds(srv, want, timeout=WAIT_S):
         n = fd_count(srv.p.pid)
     return n
 
-
-CONCURRENT = ("fork", "thread", "poll", "epoll", "uring")
 
 # Memory bounds, Pss in KiB: a base (the uring model's buffer rings are the largest part of it)
 # plus what each open connection may hold: a few hundred bytes of state for the event loops
@@ -610,12 +609,19 @@ CASES = [case_slowloris, case_never_reader, case_reset_mid_stream, case_churn,
          case_signals_under_load, case_startup_errors, case_soak]
 
 
+def list_models(build):
+    """The models the server says can run here, one a line (why it leaves any out goes to
+    stderr, shown as is)."""
+    return subprocess.run([f"{build}/echo-server", "--list-models"], stdout=subprocess.PIPE,
+                          check=True, text=True, timeout=30).stdout
+
+
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TCPECHO_BIN", "")
     if not build:
         sys.exit("usage: run_hostile.py [BUILD]  (default: $TCPECHO_BIN)")
     build = os.path.abspath(build)
-    models = os.environ.get("MODELS", "iterative fork thread poll epoll uring").split()
+    models = (os.environ.get("MODELS") or list_models(build)).split()
     only = os.environ.get("HOSTILE_CASE", "")
     # 1,000 slow clients and the server's own need more than the default 1024 descriptors.
     global SANITIZED
@@ -631,7 +637,7 @@ def main():
             continue
         groups = [[m] for m in models]
         if case is case_soak:  # the concurrent models; a 10-minute soak takes all at once
-            concurrent = [m for m in models if m in CONCURRENT]
+            concurrent = [m for m in models if m != "iterative"]  # it serves one at a time
             groups = [concurrent] if SOAK else [[m] for m in concurrent]
         for group in groups:
             model = " ".join(group)

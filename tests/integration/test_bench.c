@@ -95,7 +95,7 @@ static void bench_model(struct server *s, const char *model)
     server_release(s);
 }
 
-/* Every model in $MODELS (the Makefile's list of built models). */
+/* Every model in $MODELS (tests/run.sh sets it: the models echo-server --list-models names). */
 static void test_bench_against_every_model(void **state)
 {
     char models[256], *save = NULL;

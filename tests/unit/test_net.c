@@ -1,4 +1,5 @@
-/* Unit tests for src/net.c: port and address parsing, formatting, listen and connect. */
+/* Unit tests for src/net.c: port and address parsing, resolving, formatting, listen and
+ * connect, the descriptor limit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../src/net.h"
@@ -162,6 +166,131 @@ static void test_split_hostport_length(void **state)
     check_split_err(s, "over-long host name");
 }
 
+/* ---- net_parse_host_port ---- */
+
+/* Parses the arguments args (NULL-terminated) with host and port starting as "dflt" and 4242;
+ * returns what net_parse_host_port() returned, *host and *port what it left. */
+static int host_port(const char *const *args, int required, char *host, uint16_t *port, char *err)
+{
+    int n = 0;
+
+    while (args[n])
+        n++;
+    strcpy(host, "dflt");
+    *port = 4242;
+    strcpy(err, "");
+    return net_parse_host_port(n, (char *const *)args, required, host, port, err);
+}
+
+/* HOST and PORT, HOST:PORT or [IPv6]:PORT; without required, either may be left out. */
+static void test_host_port(void **state)
+{
+    char host[NET_HOST_LEN], err[NET_ERR_LEN];
+    uint16_t port;
+
+    (void)state;
+    for (int required = 0; required <= 1; required++) {
+        assert_int_equal(host_port((const char *[]){"h", "80", NULL}, required, host, &port, err),
+                         0);
+        assert_string_equal(host, "h");
+        assert_int_equal(port, 80);
+        assert_int_equal(host_port((const char *[]){"h:81", NULL}, required, host, &port, err), 0);
+        assert_string_equal(host, "h");
+        assert_int_equal(port, 81);
+        assert_int_equal(host_port((const char *[]){"[::1]:0", NULL}, required, host, &port, err),
+                         0);
+        assert_string_equal(host, "::1");
+        assert_int_equal(port, 0);
+        assert_string_equal(err, "");
+    }
+    /* Optional: what is missing keeps its default. */
+    assert_int_equal(host_port((const char *[]){NULL}, 0, host, &port, err), 0);
+    assert_string_equal(host, "dflt");
+    assert_int_equal(port, 4242);
+    assert_int_equal(host_port((const char *[]){"::1", NULL}, 0, host, &port, err), 0);
+    assert_string_equal(host, "::1");
+    assert_int_equal(port, 4242);
+    assert_string_equal(err, "");
+}
+
+/* Checks that args are refused (required or not) with exactly want. */
+static void check_host_port_err(const char *const *args, int required, const char *want)
+{
+    char host[NET_HOST_LEN], err[NET_ERR_LEN];
+    uint16_t port;
+
+    assert_int_equal(host_port(args, required, host, &port, err), -1);
+    assert_string_equal(err, want);
+    assert_int_equal(port, 4242);
+}
+
+/* The messages echo-client and echo-bench print, each program's usage line in its words. */
+static void test_host_port_refused(void **state)
+{
+    (void)state;
+    check_host_port_err((const char *[]){NULL}, 1, "missing HOST and PORT");
+    check_host_port_err((const char *[]){"h", NULL}, 1, "missing PORT");
+    check_host_port_err((const char *[]){"[::1]", NULL}, 1, "missing PORT");
+    check_host_port_err((const char *[]){"a", "1", "2", NULL}, 1,
+                        "too many arguments (expected HOST PORT)");
+    check_host_port_err((const char *[]){"a", "1", "2", NULL}, 0,
+                        "too many arguments (expected HOST and PORT)");
+    for (int required = 0; required <= 1; required++) {
+        check_host_port_err((const char *[]){"127.0.0.1:1", "2", NULL}, required,
+                            "port given twice ('127.0.0.1:1' and '2')");
+        check_host_port_err((const char *[]){"h", "99999", NULL}, required,
+                            "invalid port '99999': out of range 0-65535");
+        check_host_port_err((const char *[]){"h:x", NULL}, required,
+                            "invalid port 'x': not a number");
+        check_host_port_err((const char *[]){"[::1", "1", NULL}, required,
+                            "invalid address '[::1': expected [IPv6] or [IPv6]:PORT");
+    }
+}
+
+/* ---- net_resolve ---- */
+
+static void test_resolve_ipv4(void **state)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    char err[NET_ERR_LEN] = "", buf[NET_ADDR_LEN];
+
+    (void)state;
+    memset(&ss, 0xa5, sizeof(ss));
+    assert_int_equal(net_resolve("127.0.0.1", 7000, &ss, &len, err), 0);
+    assert_int_equal(len, sizeof(struct sockaddr_in));
+    assert_int_equal(ss.ss_family, AF_INET);
+    assert_string_equal(net_format((struct sockaddr *)&ss, buf), "127.0.0.1:7000");
+    assert_string_equal(err, "");
+}
+
+/* A numeric IPv6 address resolves whatever addresses this host has (no AI_ADDRCONFIG). */
+static void test_resolve_ipv6(void **state)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    char err[NET_ERR_LEN] = "", buf[NET_ADDR_LEN];
+
+    (void)state;
+    assert_int_equal(net_resolve("::1", 65535, &ss, &len, err), 0);
+    assert_int_equal(len, sizeof(struct sockaddr_in6));
+    assert_string_equal(net_format((struct sockaddr *)&ss, buf), "[::1]:65535");
+}
+
+static void test_resolve_unresolvable(void **state)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = 12345;
+    char err[NET_ERR_LEN] = "";
+    const char *want = "resolve nosuch.invalid: ";
+
+    (void)state;
+    assert_int_equal(net_resolve("nosuch.invalid", 7, &ss, &len, err), -1);
+    assert_int_equal(strncmp(err, want, strlen(want)), 0);
+    assert_true(strlen(err) > strlen(want));
+    assert_int_equal(len, 12345);
+}
+
 /* ---- net_format ---- */
 
 static void test_format_ipv4(void **state)
@@ -210,6 +339,24 @@ static void test_format_other_family(void **state)
     un.sun_family = AF_UNIX;
     snprintf(want, sizeof(want), "(family %d)", AF_UNIX);
     assert_string_equal(net_format((struct sockaddr *)&un, buf), want);
+    assert_string_equal(net_format_ip((struct sockaddr *)&un, buf), want);
+}
+
+/* The address alone, as a message about a host (not a port) names it. */
+static void test_format_ip(void **state)
+{
+    struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(7000)};
+    struct sockaddr_in6 in6 = {.sin6_family = AF_INET6, .sin6_port = htons(7000)};
+    char buf[NET_ADDR_LEN];
+
+    (void)state;
+    assert_int_equal(inet_pton(AF_INET, "192.0.2.1", &in.sin_addr), 1);
+    assert_ptr_equal(net_format_ip((struct sockaddr *)&in, buf), buf);
+    assert_string_equal(buf, "192.0.2.1");
+    in6.sin6_addr = in6addr_loopback;
+    assert_string_equal(net_format_ip((struct sockaddr *)&in6, buf), "::1");
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8::abcd:1", &in6.sin6_addr), 1);
+    assert_string_equal(net_format_ip((struct sockaddr *)&in6, buf), "2001:db8::abcd:1");
 }
 
 /* ---- listen and connect ---- */
@@ -508,6 +655,51 @@ static void test_set_nonblock_nodelay(void **state)
     assert_int_equal(net_set_nodelay(fd), -1);
 }
 
+/* ---- net_raise_fd_limit ---- */
+
+/* The soft limit goes up to the hard one, and what is returned is what is in force. */
+static void test_raise_fd_limit(void **state)
+{
+    struct rlimit rl, low;
+
+    (void)state;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_max < 64)
+        skip();
+    low.rlim_cur = 32;
+    low.rlim_max = rl.rlim_max;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    assert_int_equal(net_raise_fd_limit(),
+                     rl.rlim_max == RLIM_INFINITY ? LLONG_MAX : (long long)rl.rlim_max);
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &low), 0);
+    assert_true(low.rlim_cur == rl.rlim_max || rl.rlim_max == RLIM_INFINITY);
+    /* Already at the hard limit: nothing to do, the same answer. */
+    assert_int_equal(net_raise_fd_limit(),
+                     low.rlim_cur == RLIM_INFINITY ? LLONG_MAX : (long long)low.rlim_cur);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
+/* With the hard limit low, that is as far as it goes (in a child: a hard limit cannot be raised
+ * again without privilege). */
+static void test_raise_fd_limit_capped(void **state)
+{
+    struct rlimit cap = {.rlim_cur = 20, .rlim_max = 100}, now;
+    pid_t pid;
+    int status;
+
+    (void)state;
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int ok = setrlimit(RLIMIT_NOFILE, &cap) == 0 && net_raise_fd_limit() == 100 &&
+                 getrlimit(RLIMIT_NOFILE, &now) == 0 && now.rlim_cur == 100 && now.rlim_max == 100;
+        _exit(ok ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +712,14 @@ int main(void)
         cmocka_unit_test(test_format_ipv4),
         cmocka_unit_test(test_format_ipv6),
         cmocka_unit_test(test_format_other_family),
+        cmocka_unit_test(test_format_ip),
+        cmocka_unit_test(test_host_port),
+        cmocka_unit_test(test_host_port_refused),
+        cmocka_unit_test(test_resolve_ipv4),
+        cmocka_unit_test(test_resolve_ipv6),
+        cmocka_unit_test(test_resolve_unresolvable),
+        cmocka_unit_test(test_raise_fd_limit),
+        cmocka_unit_test(test_raise_fd_limit_capped),
         cmocka_unit_test(test_listen_connect_ipv4),
         cmocka_unit_test(test_listen_reuseaddr),
         cmocka_unit_test(test_listen_port_in_use),

@@ -17,7 +17,7 @@
 #define ARGC(argv) ((int)(sizeof(argv) / sizeof((argv)[0])) - 1)
 
 /* Parses argv (NULL-terminated) into *cfg; err is cleared first. */
-static enum options_result parse(int argc, char **argv, struct server_config *cfg, char *err)
+static enum cli_result parse(int argc, char **argv, struct server_config *cfg, char *err)
 {
     memset(cfg, 0xa5, sizeof(*cfg)); /* the parser must set every field itself */
     err[0] = '\0';
@@ -30,7 +30,7 @@ static void expect_usage(int argc, char **argv, const char *want)
     struct server_config cfg;
     char err[OPTIONS_ERR_LEN];
 
-    assert_int_equal(parse(argc, argv, &cfg, err), OPTIONS_USAGE);
+    assert_int_equal(parse(argc, argv, &cfg, err), CLI_USAGE);
     if (!strstr(err, want))
         fail_msg("err '%s' does not contain '%s'", err, want);
 }
@@ -47,6 +47,7 @@ static void expect_defaults_except_port(const struct server_config *cfg)
     assert_int_equal(cfg->drain_timeout, SERVER_DRAIN_TIMEOUT_DEFAULT);
     assert_int_equal(cfg->verbosity, LOG_NORMAL);
     assert_int_equal(cfg->inetd, 0);
+    assert_int_equal(cfg->list_models, 0);
     assert_int_equal(cfg->service.proxy, 0);
     assert_null(cfg->user);
     assert_null(cfg->group);
@@ -59,7 +60,7 @@ static void test_defaults(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(argv), argv, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(argv), argv, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.port, 7000);
     expect_defaults_except_port(&cfg);
     assert_non_null(model_find(cfg.model));
@@ -76,14 +77,14 @@ static void test_port_option(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(zero), zero, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(zero), zero, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.port, 0);
     expect_defaults_except_port(&cfg);
-    assert_int_equal(parse(ARGC(lng), lng, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(lng), lng, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.port, 65535);
-    assert_int_equal(parse(ARGC(eq), eq, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(eq), eq, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.port, 123);
-    assert_int_equal(parse(ARGC(glued), glued, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(glued), glued, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.port, 4321);
 }
 
@@ -108,10 +109,10 @@ static void test_bare_port(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(argv), argv, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(argv), argv, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.port, 8080);
     expect_defaults_except_port(&cfg);
-    assert_int_equal(parse(ARGC(after), after, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(after), after, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.port, 9);
     assert_int_equal(cfg.service.kind, SERVICE_LINE);
     expect_usage(ARGC(word), word, "invalid port 'http': not a number");
@@ -129,22 +130,22 @@ static void test_bind(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(v6), v6, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(v6), v6, &cfg, err), CLI_RUN);
     assert_string_equal(cfg.host, "::1");
     assert_int_equal(cfg.port, 9000);
-    assert_int_equal(parse(ARGC(v4), v4, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(v4), v4, &cfg, err), CLI_RUN);
     assert_string_equal(cfg.host, "127.0.0.1");
     assert_int_equal(cfg.port, 1234);
-    assert_int_equal(parse(ARGC(v4port), v4port, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(v4port), v4port, &cfg, err), CLI_RUN);
     assert_string_equal(cfg.host, "127.0.0.1");
     assert_int_equal(cfg.port, 80);
-    assert_int_equal(parse(ARGC(bare6), bare6, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(bare6), bare6, &cfg, err), CLI_RUN);
     assert_string_equal(cfg.host, "::1");
     assert_int_equal(cfg.port, 7000);
     /* A later -p or PORT overrides the port of -b. */
-    assert_int_equal(parse(ARGC(then_p), then_p, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(then_p), then_p, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.port, 81);
-    assert_int_equal(parse(ARGC(then_arg), then_arg, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(then_arg), then_arg, &cfg, err), CLI_RUN);
     assert_string_equal(cfg.host, "localhost");
     assert_int_equal(cfg.port, 82);
 }
@@ -174,10 +175,10 @@ static void test_backlog(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(zero), zero, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(zero), zero, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.backlog, 0);
     assert_int_equal(cfg.port, 7000);
-    assert_int_equal(parse(ARGC(max), max, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(max), max, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.backlog, 65535);
     expect_usage(ARGC(neg), neg, "--backlog: -1 is out of range 0-65535");
     expect_usage(ARGC(big), big, "--backlog: 65536 is out of range 0-65535");
@@ -192,7 +193,7 @@ static void test_no_reuseaddr(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(off), off, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(off), off, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.reuseaddr, 0);
     assert_int_equal(cfg.port, 9190);
     expect_usage(ARGC(arg), arg, "--no-reuseaddr");
@@ -210,7 +211,7 @@ static void test_deploy_options(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(all), all, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(all), all, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.inetd, 1);
     assert_int_equal(cfg.service.proxy, 1);
     assert_string_equal(cfg.user, "nobody");
@@ -230,11 +231,11 @@ static void test_service(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(line), line, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(line), line, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.service.kind, SERVICE_LINE);
-    assert_int_equal(parse(ARGC(hello), hello, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(hello), hello, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.service.kind, SERVICE_HELLO);
-    assert_int_equal(parse(ARGC(echo), echo, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(echo), echo, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.service.kind, SERVICE_ECHO);
     expect_usage(ARGC(bogus), bogus, "unknown service 'bogus' (echo, line, hello)");
 }
@@ -247,9 +248,55 @@ static void test_model(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(iter), iter, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(iter), iter, &cfg, err), CLI_RUN);
     assert_string_equal(cfg.model, "iterative");
     expect_usage(ARGC(bogus), bogus, "unknown model 'bogus'");
+}
+
+/* Every model of the table is a name -m takes, uring too, built into this binary or not: its
+ * check says what is missing, not the parser. */
+static void test_every_model_name(void **state)
+{
+    char *argv[] = {"echo-server", "-m", NULL, NULL};
+    char uring[] = "uring";
+    struct server_config cfg;
+    char err[OPTIONS_ERR_LEN];
+    int n = 0;
+
+    (void)state;
+    for (const struct model *const *m = model_all(); *m; m++, n++) {
+        argv[2] = (char *)(*m)->name;
+        assert_int_equal(parse(ARGC(argv), argv, &cfg, err), CLI_RUN);
+        assert_ptr_equal(cfg.model, (*m)->name);
+    }
+    assert_int_equal(n, 6);
+    argv[2] = uring;
+    assert_int_equal(parse(ARGC(argv), argv, &cfg, err), CLI_RUN);
+}
+
+/* --list-models asks main() to list, whatever else the line says; options after it are still
+ * checked. */
+static void test_list_models(void **state)
+{
+    char *alone[] = {"echo-server", "--list-models", NULL};
+    char *with[] = {"echo-server", "-m", "poll", "--list-models", "7001", NULL};
+    char *bad[] = {"echo-server", "--list-models", "--bogus", NULL};
+    char *value[] = {"echo-server", "--list-models=uring", NULL};
+    struct server_config cfg;
+    char err[OPTIONS_ERR_LEN];
+
+    (void)state;
+    assert_int_equal(parse(ARGC(alone), alone, &cfg, err), CLI_RUN);
+    assert_int_equal(cfg.list_models, 1);
+    cfg.list_models = 0;
+    assert_int_equal(cfg.port, 7000);
+    expect_defaults_except_port(&cfg); /* nothing else changed */
+    assert_int_equal(parse(ARGC(with), with, &cfg, err), CLI_RUN);
+    assert_int_equal(cfg.list_models, 1);
+    assert_string_equal(cfg.model, "poll");
+    assert_int_equal(cfg.port, 7001);
+    expect_usage(ARGC(bad), bad, "unknown option '--bogus'");
+    expect_usage(ARGC(value), value, "unknown option '--list-models=uring'");
 }
 
 /* The limits of the concurrent models: accepted in range, refused out of it. */
@@ -265,7 +312,7 @@ static void test_limits(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(ok), ok, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(ok), ok, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.threads, 3);
     assert_int_equal(cfg.max_conns, 100);
     assert_int_equal(cfg.idle_timeout, 7);
@@ -284,7 +331,7 @@ static void test_limit_defaults(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(none), none, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(none), none, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.threads, 0);
     assert_int_equal(cfg.max_conns, 0);
     assert_int_equal(cfg.idle_timeout, 0);
@@ -303,9 +350,9 @@ static void test_max_line(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(one), one, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(one), one, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.service.max_line, 1);
-    assert_int_equal(parse(ARGC(limit), limit, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(limit), limit, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.service.max_line, SERVICE_MAX_LINE_LIMIT);
     expect_usage(ARGC(zero), zero, "--max-line: 0 is out of range 1-16777216");
     expect_usage(ARGC(over), over, "--max-line: 16777217 is out of range");
@@ -322,14 +369,14 @@ static void test_greeting(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(text), text, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(text), text, &cfg, err), CLI_RUN);
     assert_string_equal(cfg.service.greeting, "Hi there, client");
-    assert_int_equal(parse(ARGC(empty), empty, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(empty), empty, &cfg, err), CLI_RUN);
     assert_string_equal(cfg.service.greeting, "");
 
     memset(long_text, 'g', 4096);
     long_text[4096] = '\0';
-    assert_int_equal(parse(ARGC(too_long), too_long, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(too_long), too_long, &cfg, err), CLI_RUN);
     assert_int_equal(strlen(cfg.service.greeting), 4096);
     long_text[4096] = 'g';
     long_text[4097] = '\0';
@@ -345,10 +392,10 @@ static void test_drain_timeout_and_verbosity(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(drain), drain, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(drain), drain, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.drain_timeout, 0);
     assert_int_equal(cfg.verbosity, LOG_QUIET);
-    assert_int_equal(parse(ARGC(verbose), verbose, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(verbose), verbose, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.drain_timeout, 3600);
     assert_int_equal(cfg.verbosity, LOG_VERBOSE);
     expect_usage(ARGC(over), over, "--drain-timeout: 3601 is out of range 0-3600");
@@ -364,14 +411,15 @@ static void test_help_and_version(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(h), h, &cfg, err), OPTIONS_HELP);
-    assert_int_equal(parse(ARGC(help), help, &cfg, err), OPTIONS_HELP);
-    assert_int_equal(parse(ARGC(v), v, &cfg, err), OPTIONS_VERSION);
-    assert_int_equal(parse(ARGC(version), version, &cfg, err), OPTIONS_VERSION);
+    assert_int_equal(parse(ARGC(h), h, &cfg, err), CLI_HELP);
+    assert_int_equal(parse(ARGC(help), help, &cfg, err), CLI_HELP);
+    assert_int_equal(parse(ARGC(v), v, &cfg, err), CLI_VERSION);
+    assert_int_equal(parse(ARGC(version), version, &cfg, err), CLI_VERSION);
 }
 
 static void test_usage_text(void **state)
 {
+    const char *prev;
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -382,7 +430,19 @@ static void test_usage_text(void **state)
     assert_int_equal(fclose(f), 0);
     assert_non_null(strstr(text, "Usage: echo-server [OPTIONS] [PORT]"));
     assert_non_null(strstr(text, "[7000]"));
-    assert_non_null(strstr(text, "  iterative"));
+    assert_non_null(strstr(text, "      --list-models "));
+    prev = text;
+    /* The models, each on a line of its own, in the table's order. */
+    for (const struct model *const *m = model_all(); *m; m++) {
+        char line[64];
+        const char *at;
+
+        snprintf(line, sizeof(line), "\n  %-12s ", (*m)->name);
+        at = strstr(text, line);
+        assert_non_null(at);
+        assert_true(at > prev);
+        prev = at;
+    }
     free(text);
 }
 
@@ -477,26 +537,26 @@ static void test_parse_twice(void **state)
     char err[OPTIONS_ERR_LEN];
 
     (void)state;
-    assert_int_equal(parse(ARGC(first), first, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(first), first, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.service.kind, SERVICE_LINE);
     assert_int_equal(cfg.port, 1234);
     assert_int_equal(cfg.service.max_line, 10);
 
     /* A second parse starts from the defaults and from argv[1]. */
-    assert_int_equal(parse(ARGC(second), second, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(second), second, &cfg, err), CLI_RUN);
     assert_string_equal(cfg.host, "::1");
     assert_int_equal(cfg.port, 9000);
     assert_int_equal(cfg.service.kind, SERVICE_ECHO);
     assert_int_equal(cfg.service.max_line, 8192);
 
     /* Even after an error in the middle of a group of short options. */
-    assert_int_equal(parse(ARGC(mid_group), mid_group, &cfg, err), OPTIONS_USAGE);
-    assert_int_equal(parse(ARGC(third), third, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(mid_group), mid_group, &cfg, err), CLI_USAGE);
+    assert_int_equal(parse(ARGC(third), third, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.verbosity, LOG_NORMAL);
     assert_int_equal(cfg.port, 4000);
     assert_string_equal(cfg.host, "0.0.0.0");
 
-    assert_int_equal(parse(ARGC(first), first, &cfg, err), OPTIONS_RUN);
+    assert_int_equal(parse(ARGC(first), first, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.port, 1234);
 }
 
@@ -514,6 +574,8 @@ int main(void)
         cmocka_unit_test(test_deploy_options),
         cmocka_unit_test(test_service),
         cmocka_unit_test(test_model),
+        cmocka_unit_test(test_every_model_name),
+        cmocka_unit_test(test_list_models),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_limit_defaults),
         cmocka_unit_test(test_max_line),

@@ -1,6 +1,8 @@
 /*
- * test_cli: every command-line error a user can make, on both programs: the exact one-line
- * message, the usage line after it, and the exit status (2 for usage, 1 for a failure).
+ * test_command_line: the three programs' command lines, run for real. Every error a user can
+ * make: the exact one-line message, the usage line after it, and the exit status (2 for
+ * usage, 1 for a failure); --help and --version; echo-server --list-models, which scripts
+ * read the list of models from.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -172,11 +174,136 @@ static void test_help_and_version(void **state)
     check_info("echo-bench", "--version", "echo-bench (tcpecho) ");
 }
 
+#define MAX_MODELS 16
+
+/* Runs echo-server with one option (and no other) to completion. */
+static void run_server(const char *opt, struct run_result *r)
+{
+    char path[4096];
+
+    snprintf(path, sizeof(path), "%s", bin_path("echo-server"));
+    {
+        const char *const argv[] = {path, opt, NULL};
+        assert_int_equal(run_program(argv, NULL, 0, 30000, r), 0);
+    }
+}
+
+/* Fills names with the models --help lists under "Models:", in order. Returns the count. */
+static int help_models(char names[][32])
+{
+    struct run_result r;
+    const char *line;
+    int n = 0;
+
+    run_server("--help", &r);
+    line = strstr(r.out, "\nModels:\n");
+    assert_non_null(line);
+    for (line = strchr(line + 1, '\n') + 1; strncmp(line, "  ", 2) == 0 && n < MAX_MODELS;
+         line = strchr(line, '\n') + 1)
+        assert_int_equal(sscanf(line, "%31s", names[n++]), 1);
+    run_result_free(&r);
+    return n;
+}
+
+/* Returns the index of name in names, or -1. */
+static int find(char names[][32], int n, const char *name, size_t len)
+{
+    for (int i = 0; i < n; i++)
+        if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0)
+            return i;
+    return -1;
+}
+
+/* Checks err: one "echo-server: NAME: why" line for each model of names not blanked out
+ * (count of them), and that "-m NAME" refuses to start with the same line. */
+static void check_left_out(char names[][32], int n, const char *err, int count)
+{
+    int lines = 0;
+
+    for (const char *l = err; *l; l = strchr(l, '\n') + 1)
+        lines++;
+    assert_int_equal(lines, count);
+    for (int i = 0; i < n; i++) {
+        const char *const argv_tail[] = {"-b", "127.0.0.1", "-p", "0", NULL};
+        char want[64], path[4096];
+        const char *at;
+        struct run_result r;
+
+        if (!names[i][0])
+            continue;
+        snprintf(want, sizeof(want), "echo-server: %.31s: ", names[i]);
+        at = strstr(err, want);
+        assert_non_null(at);
+        assert_true(at == err || at[-1] == '\n');
+        assert_true(at[strlen(want)] != '\n'); /* a reason follows */
+        snprintf(path, sizeof(path), "%s", bin_path("echo-server"));
+        {
+            const char *const argv[] = {path,         "-m",         names[i],     argv_tail[0],
+                                        argv_tail[1], argv_tail[2], argv_tail[3], NULL};
+            assert_int_equal(run_program(argv, NULL, 0, 30000, &r), 0);
+        }
+        assert_int_equal(r.status, 1);
+        assert_true(strncmp(r.err, at, (size_t)(strchr(at, '\n') - at + 1)) == 0);
+        run_result_free(&r);
+    }
+}
+
+/* Checks that model can serve: it starts, says it listens, and stops on SIGTERM with 0. */
+static void check_serves(const char *model)
+{
+    const char *const args[] = {"-m", model, NULL};
+    struct server s;
+
+    print_message("--list-models: %s serves\n", model);
+    assert_int_equal(server_start(&s, args), 0);
+    assert_int_equal(server_stop(&s), 0);
+    server_release(&s);
+}
+
+/*
+ * --list-models: on stdout the models that can run here, a line each, in --help's order, each
+ * of them able to serve; on stderr one "echo-server: NAME: why" line for each other model of
+ * --help, which then also refuses to start with that line.
+ */
+static void test_list_models(void **state)
+{
+    char names[MAX_MODELS][32];
+    int n = help_models(names), listed = 0, last = -1;
+    struct run_result r;
+
+    (void)state;
+    assert_true(n >= 6);
+    run_server("--list-models", &r);
+    assert_int_equal(r.status, 0);
+    for (const char *l = r.out, *nl; *l; l = nl + 1, listed++) {
+        int i;
+
+        nl = strchr(l, '\n');
+        assert_non_null(nl);
+        i = find(names, n, l, (size_t)(nl - l));
+        assert_true(i > last); /* a model of --help, in its order, once */
+        last = i;
+        names[i][0] = '\0'; /* listed: left out of what follows */
+    }
+    assert_true(listed >= 1);
+    assert_true(strncmp(r.out, "iterative\n", 10) == 0); /* blocking sockets run anywhere */
+    for (const char *l = r.out, *nl; *l; l = nl + 1) {
+        char model[32];
+
+        nl = strchr(l, '\n');
+        snprintf(model, sizeof(model), "%.*s", (int)(nl - l), l);
+        check_serves(model);
+    }
+    check_left_out(names, n, r.err, n - listed);
+    run_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_usage_error),
         cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_list_models),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
