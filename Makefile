@@ -50,15 +50,13 @@ TEST_DEPS  = $(BUILD_DEPS) libcmocka-dev socat netcat-openbsd python3 iproute2 s
 
 LIB_SRC    = src/net.c src/io.c src/service.c src/log.c src/sig.c src/clock.c src/num.c src/cli.c \
              src/proxy.c
-SERVER_SRC = src/server/main.c src/server/options.c src/server/model.c src/server/server.c \
-             src/server/blocking.c src/server/stats.c src/server/conn.c src/server/acceptor.c \
-             src/server/iterative.c src/server/fork.c src/server/thread.c \
-             src/server/evloop.c src/server/poll.c src/server/epoll.c src/server/activate.c \
-             src/server/privdrop.c src/server/inetd.c
+# Every file of src/server, so that a new model is its file and its line in model.c; the uring
+# model's files only where liburing is.
+SERVER_SRC = $(filter-out src/server/uring%.c,$(sort $(wildcard src/server/*.c)))
 # io_uring through liburing: built when its header is there (make run and make test install it).
 ifneq ($(wildcard /usr/include/liburing.h),)
 ifneq ($(wildcard src/server/uring.c),)
-SERVER_SRC   += src/server/uring.c
+SERVER_SRC   += src/server/uring.c src/server/uring_ring.c src/server/uring_conn.c
 ALL_CPPFLAGS += -DHAVE_LIBURING
 SERVER_LIBS   = -luring
 endif
@@ -225,7 +223,7 @@ FUZZ_SRC_fuzz_addr  = src/net.c src/num.c
 # The three option parsers, and what the server's needs: its model table and so every model.
 # Without uring (no HAVE_LIBURING here): "-m uring" is still a known name, so the parser is
 # the same, and the target builds where liburing is missing.
-FUZZ_SRC_fuzz_cli   = $(filter-out src/server/main.c src/server/uring.c,$(SERVER_SRC)) \
+FUZZ_SRC_fuzz_cli   = $(filter-out src/server/main.c src/server/uring%.c,$(SERVER_SRC)) \
                       $(LIB_SRC) src/client/options.c src/bench/options.c
 # Extra link flags of a target, after its sources.
 FUZZ_LIBS_fuzz_cli  = -pthread
@@ -291,7 +289,7 @@ man-check: $(PROGRAMS)
 # where it is, with its reason: "cppcheck-suppress ID ; why" or "NOLINTNEXTLINE(check): why".
 # cppcheck's two global suppressions: missingIncludeSystem (it uses its own model of libc, not
 # /usr/include) and variableScope (the house style declares a function's locals at its top).
-LINT_SRC  = $(filter-out $(if $(SERVER_LIBS),,src/server/uring.c), \
+LINT_SRC  = $(filter-out $(if $(SERVER_LIBS),,src/server/uring%.c), \
             $(sort $(wildcard src/*.c src/*/*.c)))
 LINT_DEFS = -D_GNU_SOURCE -DTCPECHO_VERSION='"$(VERSION)"' $(if $(SERVER_LIBS),-DHAVE_LIBURING)
 CPPCHECK_FLAGS = --enable=warning,style,performance,portability --std=c11 --inline-suppr \

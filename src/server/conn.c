@@ -235,9 +235,7 @@ int conn_drain(struct conn *c, struct server *srv, char *buf, size_t buflen, lon
 
 int conn_idle_expired(struct conn *c, const struct server *srv, long long now_ms)
 {
-    int idle = srv->cfg->idle_timeout;
-
-    if (idle <= 0 || now_ms - c->last_ms < (long long)idle * 1000)
+    if (!server_client_idle(srv, c->last_ms, now_ms))
         return 0;
     c->note = "idle timeout";
     return 1;
@@ -246,8 +244,8 @@ int conn_idle_expired(struct conn *c, const struct server *srv, long long now_ms
 void conn_close(struct conn *c, struct server *srv, char *buf, size_t buflen)
 {
     server_close_gracefully(c->fd, buf, buflen);
-    if (c->draining && !c->note)
-        c->note = pending_size(c) > 0 ? "echo unfinished at shutdown" : "server shutting down";
+    if (c->draining)
+        c->note = server_drain_note(c->note, pending_size(c));
     service_session_fini(&c->session);
     free(c->pending);
     c->pending = NULL;

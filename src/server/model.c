@@ -4,29 +4,28 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const struct model model_iterative;
-extern const struct model model_fork;
-extern const struct model model_thread;
-extern const struct model model_poll;
-extern const struct model model_epoll;
-#ifdef HAVE_LIBURING
-extern const struct model model_uring;
-#else
-static const struct model model_uring = MODEL_NOT_BUILT("uring", "liburing-dev");
+/*
+ * Every model, one a line, in the order --help and --list-models show them: model_NAME is
+ * defined in the model's own file. A model that a build may leave out also gets a
+ * MODEL_NOT_BUILT entry below, so that "-m NAME" says what to install.
+ */
+#define MODELS(X)                                                                                  \
+    X(iterative)                                                                                   \
+    X(fork)                                                                                        \
+    X(thread)                                                                                      \
+    X(poll)                                                                                        \
+    X(epoll)                                                                                       \
+    X(uring)
+
+#define DECLARE(name) extern const struct model model_##name;
+#define ENTRY(name)   &model_##name,
+
+MODELS(DECLARE)
+#ifndef HAVE_LIBURING
+const struct model model_uring = MODEL_NOT_BUILT("uring", "liburing-dev");
 #endif
 
-/* In the order --help and --list-models show them; one model a line. */
-/* clang-format off */
-static const struct model *const models[] = {
-    &model_iterative,
-    &model_fork,
-    &model_thread,
-    &model_poll,
-    &model_epoll,
-    &model_uring,
-    NULL,
-};
-/* clang-format on */
+static const struct model *const models[] = {MODELS(ENTRY) NULL};
 
 const struct model *model_find(const char *name)
 {

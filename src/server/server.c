@@ -75,6 +75,20 @@ void server_client_close(struct server *srv, unsigned long long id, unsigned lon
              note ? note : "", in, out);
 }
 
+int server_client_idle(const struct server *srv, long long last_ms, long long now)
+{
+    int idle = srv->cfg->idle_timeout;
+
+    return idle > 0 && now - last_ms >= (long long)idle * 1000;
+}
+
+const char *server_drain_note(const char *note, size_t unsent)
+{
+    if (note)
+        return note;
+    return unsent > 0 ? "echo unfinished at shutdown" : "server shutting down";
+}
+
 void server_log_stats(struct server *srv, const char *what)
 {
     struct server_stats *st = srv->stats;

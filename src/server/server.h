@@ -127,6 +127,13 @@ static inline void server_pause_release(struct server_pause *p, long long now)
         p->until_ms = now;
 }
 
+/* Has a client whose bytes last moved at last_ms been silent past --idle-timeout at now? */
+int server_client_idle(const struct server *srv, long long last_ms, long long now);
+
+/* Why a client closed during a stop ended, for its log line: note when it has one, else its
+ * echo left unfinished (unsent bytes remain) or the stop itself. */
+const char *server_drain_note(const char *note, size_t unsent);
+
 /* Logs a new admitted connection on fd and counts it. Returns the client's number (1, 2...). */
 unsigned long long server_client_open(struct server *srv, int fd);
 

@@ -11,24 +11,25 @@
 
 #include "../../src/server/model.h"
 
-/* The names of the table, in order: what --help and --list-models show. */
+/* The table: the six models of tcpecho in --help's order (a model added later may sit
+ * anywhere), each well-formed and found by its name. */
 static void test_table(void **state)
 {
     static const char *const names[] = {"iterative", "fork", "thread", "poll", "epoll", "uring"};
     const struct model *const *m = model_all();
-    size_t i = 0;
+    size_t i = 0, seen = 0;
 
     (void)state;
     for (; m[i]; i++) {
-        assert_true(i < sizeof(names) / sizeof(names[0]));
-        assert_string_equal(m[i]->name, names[i]);
+        if (seen < sizeof(names) / sizeof(names[0]) && strcmp(m[i]->name, names[seen]) == 0)
+            seen++;
         assert_non_null(m[i]->summary);
         assert_true(strlen(m[i]->summary) > 0);
         /* Built, a model runs; left out, it only says what it needs. */
         assert_true(m[i]->missing ? !m[i]->run && !m[i]->check : m[i]->run != NULL);
         assert_ptr_equal(model_find(m[i]->name), m[i]);
     }
-    assert_int_equal(i, sizeof(names) / sizeof(names[0]));
+    assert_int_equal(seen, sizeof(names) / sizeof(names[0]));
 }
 
 static void test_find_unknown(void **state)
