@@ -754,5 +754,5 @@ run_iperf3
 record end "\"finished\":$(date +%s)" "\"loadavg\":$(jstr "$(loadavg)")" \
 	"\"jiffies\":$(jstr "$(cpu_jiffies)")"
 
-python3 "$HERE/report.py" --results "$RESULTS" --out "$HERE"
+python3 "$HERE/report" --results "$RESULTS" --out "$HERE"
 say "done in $(elapsed)s: bench/RESULTS.md, bench/throughput.svg, bench/latency.svg, bench/bulk.svg"
