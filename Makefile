@@ -6,7 +6,8 @@
 #   make tsan       the threaded models' integration tests under ThreadSanitizer
 #   make fuzz       each libFuzzer target for FUZZ_TIME seconds [60]
 #   make test-hostile   hostile clients against every model; SOAK=1 for the long bounds
-#   make lint       cppcheck and clang-tidy on src/, no finding allowed; the binaries' hardening
+#   make lint       cppcheck and clang-tidy on src/, shellcheck and flake8 on every script, no
+#                   finding allowed; the binaries' hardening
 #   make valgrind   integration tests with the programs under valgrind: no error, no leak
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -244,9 +245,9 @@ fuzz: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 # the rest), C100K (as many connections as the descriptor limit allows), perf's system calls
 # and instructions per message, iperf3's bulk ceiling: about 32 minutes, 35 at most (a time
 # budget). make bench-quick: 3 scenarios of 1 s and a 1000-connection C100K, one round, about
-# 2.5 minutes. Both write bench/RESULTS.md (with the issue's targets judged MET or MISSED) and
-# bench/*.svg; sh bench/run.sh --help lists the knobs. Not tests: they report figures, never
-# pass/fail.
+# 2.5 minutes. Both write bench/RESULTS.md (with the performance targets of
+# bench/report/targets.py judged MET or MISSED) and bench/*.svg; sh bench/run.sh --help lists
+# the knobs. Not tests: they report figures, never pass/fail.
 bench: all
 	sh bench/run.sh
 
@@ -285,8 +286,10 @@ man-check: $(PROGRAMS)
 
 # Static analysis with no finding left: cppcheck, then clang-tidy (.clang-tidy says which checks
 # and why not the others) on every C file of src/, with the build's defines; then the hardening
-# of the default build's programs (scripts/check-hardening.sh). A deliberate exception is marked
-# where it is, with its reason: "cppcheck-suppress ID ; why" or "NOLINTNEXTLINE(check): why".
+# of the default build's programs (scripts/check-hardening.sh); then shellcheck on every shell
+# script and flake8 on every Python file (both Debian packages). A deliberate exception is
+# marked where it is, with its reason: "cppcheck-suppress ID ; why", "NOLINTNEXTLINE(check):
+# why", "shellcheck disable=SCnnnn # why" or "noqa: Ennn (why)".
 # cppcheck's two global suppressions: missingIncludeSystem (it uses its own model of libc, not
 # /usr/include) and variableScope (the house style declares a function's locals at its top).
 LINT_SRC  = $(filter-out $(if $(SERVER_LIBS),,src/server/uring%.c), \
@@ -296,8 +299,22 @@ CPPCHECK_FLAGS = --enable=warning,style,performance,portability --std=c11 --inli
                  --error-exitcode=1 --quiet --suppress=missingIncludeSystem \
                  --suppress=variableScope
 TIDY_RUNS = $(addprefix tidy/,$(LINT_SRC))
-.PHONY: lint lint-cppcheck lint-tidy hardening-check $(TIDY_RUNS)
-lint: lint-cppcheck lint-tidy hardening-check
+# shellcheck follows the files a script sources (-x): bench/run.sh's bench/lib/*.sh, which are
+# also checked one by one (bench/lib/.shellcheckrc says which two checks need the driver).
+# flake8 is pyflakes (names and imports) and pycodestyle (PEP 8) in one; 100 columns, like
+# .clang-format.
+LINT_SH = $(sort $(wildcard bench/*.sh bench/*/*.sh scripts/*.sh tests/*.sh tests/*/*.sh \
+          tests/*/*/*.sh contrib/*.sh contrib/*/*.sh)) .ci/run
+LINT_PY = $(sort $(wildcard bench/*.py bench/*/*.py scripts/*.py tests/*.py tests/*/*.py \
+          tests/*/*/*.py contrib/*.py contrib/*/*.py))
+.PHONY: lint lint-cppcheck lint-tidy lint-sh lint-py hardening-check $(TIDY_RUNS)
+lint: lint-cppcheck lint-tidy hardening-check lint-sh lint-py
+
+lint-sh:
+	shellcheck -x $(LINT_SH)
+
+lint-py:
+	flake8 --max-line-length=100 $(LINT_PY)
 
 lint-cppcheck:
 	cppcheck $(CPPCHECK_FLAGS) $(LINT_DEFS) -I src $(LINT_SRC)

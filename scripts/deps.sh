@@ -17,4 +17,5 @@ echo "deps: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine has no package lists yet; update once, then install.
 apt-get update -qq >&2
+# shellcheck disable=SC2086 # the package names, one word each
 apt-get install -y -qq --no-install-recommends $missing >&2

@@ -257,7 +257,7 @@ def activation_refused(build, tmp, argv, message):
             a.wait_log("died with code 1")
         else:  # the activator became echo-server
             check(a.p.wait(WAIT_S) == 1, f"exit {a.p.returncode}, not 1")
-        lines = [l for l in a.text().splitlines() if l.startswith("echo-server:")]
+        lines = [ln for ln in a.text().splitlines() if ln.startswith("echo-server:")]
         check(lines == [message], f"expected only {message!r}, got {lines!r}")
     finally:
         a.stop()

@@ -87,7 +87,7 @@ def check_quotes(path, root):
 def check_quote(root, name, start, block):
     try:
         with open(os.path.join(root, name), encoding="utf-8") as f:
-            source = [l.strip() for l in f.read().splitlines()]
+            source = [ln.strip() for ln in f.read().splitlines()]
     except OSError as e:
         return [f"line {start}: quote of {name}: {e}"]
     at = 0

@@ -1,0 +1,61 @@
+# shellcheck shell=sh
+# Which targets run, and how: echo-server's models (as the built server lists them) and the
+# peers, which of them run in every round and in C100K, and which fork a process per
+# connection. Written here once: the report reads these lists from the run's first record.
+# Sourced by bench/run.sh.
+
+# Measured in round 1 only: a process or a thread per connection, or far behind under load
+# (iterative, fork, thread, socat, ncat, Node.js); the others (the event loops, and xinetd,
+# whose one process per connection has the lowest 1-connection latency) contend for first
+# place somewhere and run in every round. A new model runs in every round.
+ROUND1_ONLY="iterative fork thread socat ncat node"
+# Not in C100K: the targets that cannot hold that many connections in one process.
+NO_C100K="iterative fork socat ncat xinetd"
+# Servers that fork a process per connection: neither --server-pid nor perf attached to the
+# parent sees the children that echo.
+FORKING="fork socat ncat xinetd"
+
+# Prints the models this echo-server can run, on one line. The reasons it gives for the
+# models it cannot run (not built) go to stderr as they are.
+# TODO(issue 15): remove the exit-2 fallback once echo-server --list-models is on main: an
+# older echo-server rejects the option (exit 2) and lists its models under "Models:" in --help.
+server_models() {
+	rc=0
+	"$SERVER" --list-models >"$TMP/models" 2>"$TMP/models.err" || rc=$?
+	case $rc in
+	0) sed 's/^/bench: echo-server: /' "$TMP/models.err" >&2 ;;
+	2) "$SERVER" --help | sed -n '/^Models:/,/^$/p' | awk 'NR > 1 && NF { print $1 }' >"$TMP/models" ;;
+	*) say "$SERVER --list-models: exit $rc"; return 1 ;;
+	esac
+	awk 'NF { printf "%s%s", sep, $1; sep = " " } END { print "" }' "$TMP/models"
+}
+
+# Sets MODELS, ROUND_TARGETS and C100K_TARGETS.
+target_lists() {
+	MODELS=$(server_models)
+	ROUND_TARGETS=$(minus "$MODELS $PEERS" "$ROUND1_ONLY")
+	ROUND_TARGETS=${ROUND_TARGETS% }
+	C100K_TARGETS=$(minus "$MODELS $PEERS" "$NO_C100K")
+	C100K_TARGETS=${C100K_TARGETS% }
+}
+
+# Sets TARGETS: the models, then the peers, that can run here (among --targets, if given),
+# each recorded with its kind and version; the others are recorded as skipped, with why.
+choose_targets() {
+	TARGETS=""
+	for t in $MODELS $PEERS; do
+		if [ -n "$ONLY" ]; then
+			case " $ONLY " in *" $t "*) ;; *) continue ;; esac
+		fi
+		kind=model
+		why=""
+		case " $PEERS " in *" $t "*) kind=peer why=$(peer_missing "$t") ;; esac
+		if [ -n "$why" ]; then
+			record skip "\"target\":\"$t\"" "\"kind\":\"$kind\"" "\"reason\":$(jstr "$why")"
+			say "skipping $t: $why"
+			continue
+		fi
+		record target "\"target\":\"$t\"" "\"kind\":\"$kind\"" "\"version\":$(jstr "$(version_of "$t")")"
+		TARGETS="$TARGETS $t"
+	done
+}
