@@ -17,16 +17,12 @@ FORKING="fork socat ncat xinetd"
 
 # Prints the models this echo-server can run, on one line. The reasons it gives for the
 # models it cannot run (not built) go to stderr as they are.
-# TODO(issue 15): remove the exit-2 fallback once echo-server --list-models is on main: an
-# older echo-server rejects the option (exit 2) and lists its models under "Models:" in --help.
 server_models() {
-	rc=0
-	"$SERVER" --list-models >"$TMP/models" 2>"$TMP/models.err" || rc=$?
-	case $rc in
-	0) sed 's/^/bench: echo-server: /' "$TMP/models.err" >&2 ;;
-	2) "$SERVER" --help | sed -n '/^Models:/,/^$/p' | awk 'NR > 1 && NF { print $1 }' >"$TMP/models" ;;
-	*) say "$SERVER --list-models: exit $rc"; return 1 ;;
-	esac
+	if ! "$SERVER" --list-models >"$TMP/models" 2>"$TMP/models.err"; then
+		say "$SERVER --list-models: $(head -n 1 "$TMP/models.err")"
+		return 1
+	fi
+	sed 's/^/bench: /' "$TMP/models.err" >&2
 	awk 'NF { printf "%s%s", sep, $1; sep = " " } END { print "" }' "$TMP/models"
 }
 
