@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Deploys echo-server the ways the README's "Deploying" section shows, with the real programs
+"""Deploys echo-server the ways docs/DEPLOYING.md shows, with the real programs
 it integrates with, and checks every echoed byte.
 
 Usage: run_deploy.py [BUILD]   (default: $TCPECHO_BIN, as tests/run.sh sets)

@@ -9,7 +9,7 @@ Usage: run_hostile.py [BUILD]   (default: $TCPECHO_BIN, as tests/run.sh sets)
   SOAK=1               the long bounds: the counts of the issue (50,000 connects, 10,000
                        resets...) and a 10-minute soak per model, all models soaked at once
   HOSTILE_CASE=TEXT    only the cases whose name contains TEXT
-  HOSTILE_TABLE=FILE   also write the figures as a Markdown table (README's Reliability)
+  HOSTILE_TABLE=FILE   also write the figures as a Markdown table (docs/TESTING.md's Reliability)
 
 Every loop is bounded in time and count, every server binds port 0, and only processes
 started here are signalled. Memory is the server's proportional set size (Pss, from

@@ -137,6 +137,39 @@ for p in $programs; do
     check "$p.1 SYNOPSIS names every option of $p --help" "$tmp/diff"
 done
 
+# --- the README names only options that exist ---------------------------------------------------
+
+# The README shows a handful of options per program and sends the reader to the man page for the
+# rest; each one it names must be an option of that program's --help. readme_part FROM TO: the
+# README's lines after the heading FROM, up to the heading TO.
+readme_part() {
+    awk -v a="$1" -v b="$2" '$0 == b { on = 0 } on; $0 == a { on = 1 }' "$root/README.md"
+}
+
+# readme_options PROGRAM: the options a README part (stdin) names for PROGRAM: code spans that
+# start with an option ("-p, --port PORT", "--bulk"), and the words after PROGRAM in commands.
+readme_options() {
+    # shellcheck disable=SC2016 # the backquotes are Markdown's code spans, not a command
+    tee "$tmp/part" | grep -o '`-[^`]*`' | grep -oE -- '(^`|, )--?[[:alnum:]][[:alnum:]-]*' |
+        sed 's/^`//; s/^, //'
+    grep -E "^\\$ .*$1( |\$)" "$tmp/part" | sed "s/.*$1//" | tr ' ' '\n' |
+        grep -E -- '^--?[[:alpha:]][[:alnum:]-]*$'
+}
+
+for part in "echo-server|### The server|### The client" "echo-client|### The client|### The load generator" \
+    "echo-bench|### The load generator|## More"; do
+    p=${part%%|*} rest=${part#*|}
+    help_options "$p" | tr -s ' ,' '\n' | grep -E -- '^--?[[:alnum:]]' | LC_ALL=C sort -u >"$tmp/known"
+    readme_part "${rest%%|*}" "${rest#*|}" | readme_options "$p" | LC_ALL=C sort -u >"$tmp/named"
+    if [ ! -s "$tmp/named" ]; then
+        echo "    the README's part on $p (${rest%%|*}) names no option: its headings changed?" >"$tmp/diff"
+    else
+        LC_ALL=C comm -23 "$tmp/named" "$tmp/known" |
+            sed "s/^/    in README.md, not in $p --help: /" >"$tmp/diff"
+    fi
+    check "README.md names only options of $p --help ($(wc -l <"$tmp/named") named)" "$tmp/diff"
+done
+
 # --- make install / make uninstall -------------------------------------------------------------
 
 # BUILD for make, relative to the top directory when it is under it (as make names it).
