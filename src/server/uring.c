@@ -13,7 +13,7 @@
 #include "../sig.h"
 #include "evloop.h"
 #include "model.h"
-#include "uring.h"
+#include "uring_internal.h"
 
 /* Accepts on the shared listener: every ring takes its share of new connections. */
 static void arm_accept(struct loop *l)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../net.h"
-#include "uring.h"
+#include "uring_internal.h"
 
 /* Returns the reply bytes c has not sent yet, wherever they wait. */
 static size_t unsent(const struct uconn *c)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "uring.h"
+#include "uring_internal.h"
 
 /* Returns a free submission entry, submitting the full queue first when it has none. */
 struct io_uring_sqe *uring_get_sqe(struct loop *l)

@@ -1,10 +1,10 @@
 /*
- * uring: what the io_uring model's three files share — its structures and the calls between
- * them. uring_ring.c sets up rings and buffers and finds out what the kernel offers;
+ * uring_internal: what the io_uring model's three files share — its structures and the calls
+ * between them. uring_ring.c sets up rings and buffers and finds out what the kernel offers;
  * uring_conn.c moves one connection's bytes; uring.c runs the loop. Internal to the model.
  */
-#ifndef TCPECHO_URING_H
-#define TCPECHO_URING_H
+#ifndef TCPECHO_URING_INTERNAL_H
+#define TCPECHO_URING_INTERNAL_H
 
 #include <liburing.h>
 #include <pthread.h>
