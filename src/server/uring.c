@@ -186,14 +186,14 @@ static void loop_run(struct loop *l)
     }
 }
 
-/* A ring of its own per thread: DEFER_TASKRUN wants the creating thread to be the only one. */
+/* A ring of its own per thread: DEFER_TASKRUN wants the creating thread to be the only one.
+ * run() frees it once every thread is done. */
 static void *thread_main(void *arg)
 {
     struct loop *l = arg;
 
     if (uring_loop_init(l, 0) == 0)
         loop_run(l);
-    uring_loop_fini(l);
     return NULL;
 }
 
@@ -231,9 +231,15 @@ static int run(struct server *srv)
         }
     }
     loop_run(&loops[0]);
-    uring_loop_fini(&loops[0]);
+    /*
+     * Every ring stays mapped until all threads are done: liburing maps rings with raw system
+     * calls that ThreadSanitizer does not see, so a ring mapped where a finished one was looked
+     * to it like one ring shared by two threads (a stop right after the start, under load).
+     */
     for (long i = 1; i < started; i++)
         pthread_join(loops[i].thread, NULL);
+    for (long i = 0; i < started; i++)
+        uring_loop_fini(&loops[i]);
     free(loops);
     return 0;
 }
