@@ -32,6 +32,9 @@ import time
 
 QUIET_S = 0.3      # output silent this long: the command's effects are over
 QUIET_MAX_S = 3.0  # ...but never wait longer than this after the command returned
+# ...or this long while the output does not match yet: a server started in the background
+# under strace on a loaded machine may say "listening" a second or more after the command.
+LATE_MAX_S = 10.0
 COMMAND_MAX_S = 60.0
 MARK = "\x1eguide-done "
 
@@ -166,8 +169,9 @@ class Shell:
         self.buf += data
         return True
 
-    def run(self, command):
-        """Runs command; returns (output lines, exit status)."""
+    def run(self, command, expected=None):
+        """Runs command; returns (output lines, exit status). With expected, a quiet output
+        that does not match it yet is waited on a while longer (LATE_MAX_S)."""
         # The marker keeps $? for the next command: "echo $?" in the guide must see this one's.
         self.p.stdin.write(f"{command}\n__st=$?; printf '{MARK}%s\\n' \"$__st\"; "
                            f"(exit $__st)\n".encode())
@@ -178,14 +182,25 @@ class Shell:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"no end within {COMMAND_MAX_S:.0f} s")
             self._read(deadline - time.monotonic())
-        quiet_end = time.monotonic() + QUIET_MAX_S
-        while time.monotonic() < quiet_end and self._read(QUIET_S):
-            pass
+        start = time.monotonic()
+        while True:
+            read = self._read(QUIET_S)
+            waited = time.monotonic() - start
+            if read and waited < QUIET_MAX_S:
+                continue
+            if expected is None or waited >= LATE_MAX_S or matches(expected, self._lines(mark)):
+                break
         before, after = self.buf.split(mark, 1)
         status_line, rest = after.split(b"\n", 1)
         self.buf = b""
         text = (before + rest).decode("utf-8", "replace")
         return text.splitlines(), int(status_line)
+
+    def _lines(self, mark):
+        """The output so far of the command whose end is marked by mark."""
+        before, after = self.buf.split(mark, 1)
+        rest = after.split(b"\n", 1)[1] if b"\n" in after else b""
+        return (before + rest).decode("utf-8", "replace").splitlines()
 
     def close(self):
         self.p.stdin.close()
@@ -207,7 +222,7 @@ def run_section(build, title, commands):
         try:
             for no, command, expected in commands:
                 try:
-                    actual, _ = shell.run(command)
+                    actual, _ = shell.run(command, expected)
                 except RuntimeError as e:
                     failures.append(f"line {no}: $ {command}\n  {e}")
                     break
