@@ -87,10 +87,8 @@ static void add(void *arg, int fd)
     int want;
 
     if (!e || (ev.data.ptr = e, epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)) {
-        log_error("epoll: %s", e ? strerror(errno) : "out of memory");
+        server_unadmit(w->srv, fd, "epoll", e ? strerror(errno) : "out of memory");
         free(e);
-        close(fd);
-        server_unadmit(w->srv);
         return;
     }
     e->next = w->conns;

@@ -85,9 +85,7 @@ static void handle(struct server *srv, int fd, void *arg)
         size_t cap = ch->cap ? ch->cap * 2 : 64;
         pid_t *p = realloc(ch->pids, cap * sizeof(*p));
         if (!p) {
-            log_error("fork: out of memory");
-            server_unadmit(srv);
-            close(fd);
+            server_unadmit(srv, fd, "fork", "out of memory");
             return;
         }
         ch->pids = p;
@@ -97,11 +95,10 @@ static void handle(struct server *srv, int fd, void *arg)
     if (pid == 0)
         child(srv, fd, parent);
     if (pid < 0) {
-        log_error("fork: %s", strerror(errno));
-        server_unadmit(srv);
-    } else {
-        ch->pids[ch->n++] = pid;
+        server_unadmit(srv, fd, "fork", strerror(errno));
+        return;
     }
+    ch->pids[ch->n++] = pid;
     close(fd);
 }
 

@@ -76,9 +76,7 @@ static void add(void *arg, int fd)
     int want;
 
     if (grow(l) < 0 || !(c = malloc(sizeof(*c)))) {
-        log_error("poll: out of memory");
-        close(fd);
-        server_unadmit(l->srv);
+        server_unadmit(l->srv, fd, "poll", "out of memory");
         return;
     }
     l->conns[l->n] = c;

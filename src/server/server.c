@@ -32,8 +32,10 @@ int server_admit(struct server *srv)
     return 0;
 }
 
-void server_unadmit(struct server *srv)
+void server_unadmit(struct server *srv, int fd, const char *what, const char *why)
 {
+    log_error("%s: %s", what, why);
+    close(fd);
     atomic_fetch_sub(&srv->stats->active, 1);
 }
 

@@ -76,9 +76,10 @@ int server_stats_init(struct server *srv);
  */
 int server_admit(struct server *srv);
 
-/* Gives back the slot server_admit() took, for a connection the model could not take after
- * all (out of memory, no thread, no process): it was never opened, so it is never logged. */
-void server_unadmit(struct server *srv);
+/* Turns away fd, admitted by server_admit(), that the model could not take after all (no
+ * memory, no thread, no process): logs "what: why", closes fd and gives its slot back. It was
+ * never opened, so it gets no disconnect line. */
+void server_unadmit(struct server *srv, int fd, const char *what, const char *why);
 
 /*
  * Closes a connection's fd after sending FIN first. Input the client sent that nobody will

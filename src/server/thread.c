@@ -29,10 +29,8 @@ static void *serve_thread(void *arg)
 
     if (buf)
         blocking_serve(job->srv, job->fd, buf, SERVER_BUF_SIZE);
-    else {
-        close(job->fd);
-        server_unadmit(job->srv);
-    }
+    else
+        server_unadmit(job->srv, job->fd, "thread", "out of memory");
     free(buf);
     free(job);
     return NULL;
@@ -50,10 +48,8 @@ static void handle(struct server *srv, int fd, void *arg)
         err = pthread_create(&t, attr, serve_thread, job);
     }
     if (err) {
-        log_error("thread: %s", strerror(err));
         free(job);
-        close(fd);
-        server_unadmit(srv);
+        server_unadmit(srv, fd, "thread", strerror(err));
     }
 }
 
