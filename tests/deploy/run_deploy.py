@@ -130,6 +130,18 @@ def contrib(name, bindir):
         return f.read().replace("@BINDIR@", bindir)
 
 
+def reachable_copy(build, tmp):
+    """Copies echo-server where any user can run it, and returns that folder: xinetd runs it as
+    nobody, who cannot reach a build inside a private folder (a clone made by mktemp -d is
+    0700: execv() then fails with EACCES)."""
+    bindir = os.path.join(tmp, "bin")
+    os.makedirs(bindir, exist_ok=True)
+    os.chmod(tmp, 0o711)
+    os.chmod(bindir, 0o755)
+    shutil.copy2(f"{build}/echo-server", bindir)
+    return bindir
+
+
 # --- inetd --------------------------------------------------------------------------------
 
 def inetd_spawn(build, tmp, extra, stderr_is_socket):
@@ -187,7 +199,7 @@ def case_inetd_not_a_socket(build, tmp):
 def case_xinetd(build, tmp):
     need("xinetd")
     need_root()
-    entry = contrib("tcpecho.xinetd", build)
+    entry = contrib("tcpecho.xinetd", reachable_copy(build, tmp))
     entry = entry.replace("port            = 7",
                           "port            = 7\n    bind            = 127.0.0.1")
     conf = os.path.join(tmp, "xinetd.conf")
@@ -195,7 +207,6 @@ def case_xinetd(build, tmp):
     with open(conf, "w") as f:
         f.write(f"defaults\n{{\n    log_type = FILE {log}\n"
                 "    log_on_success = PID EXIT DURATION\n}\n" + entry)
-    # The server runs as nobody: it must be able to reach the binary.
     x = Proc(["xinetd", "-dontfork", "-f", conf, "-pidfile", os.path.join(tmp, "xinetd.pid"),
               "-filelog", os.path.join(tmp, "xinetd.log")], tmp, "xinetd-stderr")
     try:

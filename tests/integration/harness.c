@@ -130,6 +130,8 @@ static int start_with_prefix(struct server *s, const char *const *prefix, const 
     s->pid = fork();
     if (s->pid == 0) {
         int null = open("/dev/null", O_RDWR);
+        /* A group of its own: a test can end the server with every process it started. */
+        setpgid(0, 0);
         /* Not the test's stdout: a server left behind must not hold the runner's pipe. */
         dup2(null, 0);
         dup2(null, 1);
