@@ -96,13 +96,13 @@ int udp_port_init(struct udp_port *u, struct server *srv, int fd, int batch)
     memset(u, 0, sizeof(*u));
     u->srv = srv;
     u->fd = fd;
-    u->batch = batch < 1 ? 1 : batch > UDP_BATCH ? UDP_BATCH : batch;
+    u->batch = batch < 0 ? 0 : batch > UDP_BATCH ? UDP_BATCH : batch;
     /* A seed nobody can guess keeps senders from aiming at one chain of the rate table; the
      * clock is a fallback good enough where getrandom() is missing. */
     if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
         seed = (uint64_t)clock_now_ns() ^ (uint64_t)(uintptr_t)u;
-    u->slots = malloc((size_t)u->batch * srv->cfg->max_datagram);
-    if (!u->slots || guard_init(&u->guard, &srv->cfg->guard, seed) < 0) {
+    u->slots = u->batch > 0 ? malloc((size_t)u->batch * srv->cfg->max_datagram) : NULL;
+    if ((u->batch > 0 && !u->slots) || guard_init(&u->guard, &srv->cfg->guard, seed) < 0) {
         free(u->slots);
         u->slots = NULL;
         return -1;
@@ -114,8 +114,7 @@ int udp_port_init(struct udp_port *u, struct server *srv, int fd, int batch)
     return 0;
 }
 
-/* Adds u's counts to the server's, each with one atomic add, and clears them. */
-static void flush_counts(struct udp_port *u)
+void udp_port_flush(struct udp_port *u)
 {
     struct server_stats *st = u->srv->stats;
     struct udp_counts *c = &u->counts;
@@ -134,17 +133,20 @@ static void flush_counts(struct udp_port *u)
 
 void udp_port_fini(struct udp_port *u)
 {
-    flush_counts(u);
+    udp_port_flush(u);
     guard_fini(&u->guard);
     free(u->slots);
     u->slots = NULL;
 }
 
-/* The destination the datagram was sent to, from its control data, into dst. Returns dst, or
+/* The destination datagram d was sent to, from its control data, into dst. Returns dst, or
  * NULL when the kernel did not say. */
-static const struct sockaddr *destination(struct msghdr *m, struct sockaddr_storage *dst)
+static const struct sockaddr *destination(const struct udp_datagram *d,
+                                          struct sockaddr_storage *dst)
 {
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+    struct msghdr m = {.msg_control = d->control, .msg_controllen = d->controllen};
+
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
             struct sockaddr_in *in = (struct sockaddr_in *)dst;
             struct in_pktinfo pi;
@@ -175,12 +177,13 @@ static const struct sockaddr *destination(struct msghdr *m, struct sockaddr_stor
  * client whose socket is connected to the other one would never see the answer). Returns its
  * length, 0 when the request said nothing.
  */
-static size_t source_control(struct msghdr *in, union udp_control *out)
+static size_t source_control(const struct udp_datagram *d, union udp_control *out)
 {
+    struct msghdr in = {.msg_control = d->control, .msg_controllen = d->controllen};
     struct msghdr m = {.msg_control = out->buf, .msg_controllen = sizeof(out->buf)};
     struct cmsghdr *o = CMSG_FIRSTHDR(&m);
 
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(in); c; c = CMSG_NXTHDR(in, c)) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&in); c; c = CMSG_NXTHDR(&in, c)) {
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
             struct in_pktinfo pi;
 
@@ -227,41 +230,62 @@ static void drop(struct udp_port *u, int cause, const struct sockaddr *from, siz
                    cause == GUARD_PORT ? " of a service that answers (a loop)" : "");
 }
 
-/* Decides whether datagram i (len bytes) gets an answer; if so, fills u->out[*n] and counts
- * it in. */
-static void answer(struct udp_port *u, int i, size_t len, long long now, int *n)
+int udp_answer(struct udp_port *u, const struct udp_datagram *d, long long now, struct msghdr *out,
+               struct udp_reply *r)
 {
-    struct msghdr *m = &u->in[i].msg_hdr, *o = &u->out[*n].msg_hdr;
-    const struct sockaddr *from = (struct sockaddr *)&u->from[i];
     struct sockaddr_storage dst;
-    struct service_dgram *d = &u->reply[*n];
     enum guard_verdict v;
 
     u->counts.in++;
-    u->counts.bytes_in += len;
-    if (m->msg_flags & MSG_TRUNC) {
-        drop(u, DGRAM_TRUNCATED, from, len, now);
-        return;
+    u->counts.bytes_in += d->len;
+    if (d->truncated) {
+        drop(u, DGRAM_TRUNCATED, d->from, d->len, now);
+        return 0;
     }
-    v = guard_check(&u->guard, from, destination(m, &dst), now);
+    v = guard_check(&u->guard, d->from, destination(d, &dst), now);
     if (v != GUARD_PASS) {
-        drop(u, (int)v, from, len, now);
+        drop(u, (int)v, d->from, d->len, now);
+        return 0;
+    }
+    r->dgram.chargen_line = u->chargen_line;
+    if (!service_datagram(&u->srv->cfg->service, &r->dgram, d->data, d->len))
+        return 0; /* discard */
+    u->chargen_line = r->dgram.chargen_line;
+    memset(out, 0, sizeof(*out));
+    out->msg_name = d->from;
+    out->msg_namelen = d->fromlen;
+    out->msg_iov = r->dgram.iov;
+    out->msg_iovlen = (size_t)r->dgram.iovcnt;
+    out->msg_control = r->control.buf;
+    out->msg_controllen = source_control(d, &r->control);
+    if (out->msg_controllen == 0)
+        out->msg_control = NULL;
+    return 1;
+}
+
+void udp_sent(struct udp_port *u, const struct msghdr *m, long res, long long now)
+{
+    if (res < 0) {
+        errno = (int)-res; /* for drop()'s log line */
+        drop(u, DGRAM_SEND_FAILED, m->msg_name, 0, now);
         return;
     }
-    d->chargen_line = u->chargen_line;
-    if (!service_datagram(&u->srv->cfg->service, d, u->iov[i].iov_base, len))
-        return; /* discard */
-    u->chargen_line = d->chargen_line;
-    memset(o, 0, sizeof(*o));
-    o->msg_name = &u->from[i];
-    o->msg_namelen = m->msg_namelen;
-    o->msg_iov = d->iov;
-    o->msg_iovlen = (size_t)d->iovcnt;
-    o->msg_control = u->ctl_out[*n].buf;
-    o->msg_controllen = source_control(m, &u->ctl_out[*n]);
-    if (o->msg_controllen == 0)
-        o->msg_control = NULL;
-    (*n)++;
+    u->counts.out++;
+    u->counts.bytes_out += (unsigned long)res;
+}
+
+/* Describes datagram i of the last read. */
+static void datagram_of(struct udp_port *u, int i, struct udp_datagram *d)
+{
+    struct msghdr *m = &u->in[i].msg_hdr;
+
+    d->from = (struct sockaddr *)&u->from[i];
+    d->fromlen = m->msg_namelen;
+    d->control = m->msg_control;
+    d->controllen = m->msg_controllen;
+    d->data = u->iov[i].iov_base;
+    d->len = u->in[i].msg_len;
+    d->truncated = (m->msg_flags & MSG_TRUNC) != 0;
 }
 
 /* Readies slot i for the next read. */
@@ -316,30 +340,31 @@ static void send_answers(struct udp_port *u, int n, long long now)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            drop(u, DGRAM_SEND_FAILED, u->out[k].msg_hdr.msg_name, 0, now);
+            udp_sent(u, &u->out[k].msg_hdr, -(long)errno, now);
             k++;
             continue;
         }
-        for (int i = k; i < k + r; i++) {
-            u->counts.out++;
-            u->counts.bytes_out += u->out[i].msg_len;
-        }
+        for (int i = k; i < k + r; i++)
+            udp_sent(u, &u->out[i].msg_hdr, (long)u->out[i].msg_len, now);
         k += r;
     }
 }
 
 int udp_serve(struct udp_port *u)
 {
+    struct udp_datagram d;
     long long now;
     int n = receive(u), answers = 0;
 
     if (n <= 0)
         return n;
     now = clock_now_ms();
-    for (int i = 0; i < n; i++)
-        answer(u, i, u->in[i].msg_len, now, &answers);
+    for (int i = 0; i < n; i++) {
+        datagram_of(u, i, &d);
+        answers += udp_answer(u, &d, now, &u->out[answers].msg_hdr, &u->reply[answers]);
+    }
     send_answers(u, answers, now);
-    flush_counts(u);
+    udp_port_flush(u);
     return n;
 }
 

@@ -30,6 +30,25 @@ union udp_control {
     struct cmsghdr align;
 };
 
+/* A datagram as it was read, wherever it was read into: the blocking and batched reads here,
+ * or a provided buffer of the io_uring model. */
+struct udp_datagram {
+    struct sockaddr *from; /* its sender: the answer's msg_name points here */
+    socklen_t fromlen;
+    void *control; /* its control data: IP_PKTINFO or IPV6_PKTINFO, when the kernel gave it */
+    size_t controllen;
+    char *data; /* its bytes: echo's answer is these, uncopied */
+    size_t len;
+    int truncated; /* longer than the room it was read into (MSG_TRUNC) */
+};
+
+/* What an answer needs besides the request until it is sent: the service's reply segments
+ * and the control data that picks its source address. */
+struct udp_reply {
+    struct service_dgram dgram;
+    union udp_control control;
+};
+
 /* Counts kept by one loop and added to the server's shared counters after each batch, so the
  * loops do not write one cache line for every datagram. */
 struct udp_counts {
@@ -50,8 +69,8 @@ struct udp_port {
     struct mmsghdr in[UDP_BATCH], out[UDP_BATCH];
     struct iovec iov[UDP_BATCH];
     struct sockaddr_storage from[UDP_BATCH];
-    union udp_control ctl_in[UDP_BATCH], ctl_out[UDP_BATCH];
-    struct service_dgram reply[UDP_BATCH];
+    union udp_control ctl_in[UDP_BATCH];
+    struct udp_reply reply[UDP_BATCH];
 };
 
 /*
@@ -76,12 +95,29 @@ int udp_sibling(struct server *srv);
  */
 int udp_steer_by_source(struct server *srv, int n);
 
-/* Sets u up to serve fd, batch datagrams at a time (1 to UDP_BATCH). Returns 0, or -1 when
- * memory ran out. */
+/* Sets u up to serve fd, batch datagrams at a time (1 to UDP_BATCH; 0: u reads nothing
+ * itself, the caller brings datagrams to udp_answer). Returns 0, or -1 when memory ran out. */
 int udp_port_init(struct udp_port *u, struct server *srv, int fd, int batch);
 
 /* Adds u's last counts to the server's and frees what u holds (not its fd). */
 void udp_port_fini(struct udp_port *u);
+
+/* Adds u's counts to the server's, each with one atomic add, and clears them: after each
+ * batch, so that loops do not write a shared cache line per datagram. */
+void udp_port_flush(struct udp_port *u);
+
+/*
+ * Decides whether datagram d, read at now (ms), gets an answer: counts it in, then drops it
+ * (counted by cause, logged at a bounded rate) when it was truncated or the guard refuses it.
+ * Returns 1 with the answer in out (to d's sender, from the address d was sent to), its
+ * segments and control data in r, all valid while d and r are; 0 when there is none.
+ */
+int udp_answer(struct udp_port *u, const struct udp_datagram *d, long long now, struct msghdr *out,
+               struct udp_reply *r);
+
+/* Counts the send of answer m: res bytes sent, or -errno (counted as not answered, logged at
+ * -v at a bounded rate). */
+void udp_sent(struct udp_port *u, const struct msghdr *m, long res, long long now);
 
 /* Reads what is waiting, up to u->batch datagrams, and answers each. Returns the number read,
  * 0 when none was waiting (EAGAIN) or -1 on an error of the socket (errno). */
