@@ -57,7 +57,8 @@ SERVER_SRC = $(filter-out src/server/uring%.c,$(sort $(wildcard src/server/*.c))
 # io_uring through liburing: built when its header is there (make run and make test install it).
 ifneq ($(wildcard /usr/include/liburing.h),)
 ifneq ($(wildcard src/server/uring.c),)
-SERVER_SRC   += src/server/uring.c src/server/uring_ring.c src/server/uring_conn.c
+SERVER_SRC   += src/server/uring.c src/server/uring_ring.c src/server/uring_conn.c \
+                src/server/uring_udp.c
 ALL_CPPFLAGS += -DHAVE_LIBURING
 SERVER_LIBS   = -luring
 endif

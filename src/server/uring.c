@@ -61,6 +61,7 @@ static void begin_stop(struct loop *l)
     server_pause_clear(&l->pause);
     if (l->accept_on)
         uring_cancel(l, NULL, OP_ACCEPT);
+    uring_udp_stop(l);
     for (c = l->conns; c; c = next) {
         next = c->next;
         c->draining = 1;
@@ -77,6 +78,12 @@ static void on_cqe(struct loop *l, const struct completion *cqe)
 
     if (ud == LIBURING_UDATA_TIMEOUT) /* liburing's own wait timeout, on old kernels */
         return;
+    if ((ud & OP_MASK) == OP_UDP) { /* names no connection */
+        if (!(cqe->flags & IORING_CQE_F_MORE))
+            l->inflight--;
+        uring_udp_on_cqe(l, cqe);
+        return;
+    }
     if (!(cqe->flags & IORING_CQE_F_MORE)) {
         l->inflight--;
         if (c)
@@ -126,6 +133,7 @@ static void after_batch(struct loop *l)
 
     if (!l->stopping && sig_stop_requested())
         begin_stop(l);
+    uring_udp_flush(l);
     for (c = l->conns; c && l->starved > 0 && l->free_bufs > 0; c = next) {
         next = c->next;
         if (c->starved) {
@@ -172,6 +180,8 @@ static void loop_run(struct loop *l)
     io_uring_prep_poll_add(sqe, sig_stop_fd(), POLLIN); /* stays readable once stopped */
     uring_tag(l, sqe, NULL, OP_STOP);
     arm_accept(l);
+    if (l->udp)
+        uring_udp_start(l);
     l->now = clock_now_ms();
     l->next_idle_scan = l->now + EVLOOP_SCAN_MS;
     while (!l->stopping || l->inflight > 0 || l->conns) {
@@ -201,13 +211,60 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
+/* Steers datagrams over the first socks sockets of the server's UDP port by source. */
+static void steer(struct server *srv, long socks)
+{
+    if (udp_steer_by_source(srv, (int)socks) < 0)
+        log_info("udp: datagrams spread over the rings by address and port: %s (a sender "
+                 "using many ports gets up to %ld times --rate-limit)",
+                 strerror(errno), socks);
+}
+
+/*
+ * Gives rings 1 to n-1 a UDP socket each on the server's port (ring 0 has the server's own),
+ * as the epoll model does: SO_REUSEPORT, steered by source address, so that each sender meets
+ * one ring's rate limiter and no two rings contend for one socket's lock. Past the first that
+ * cannot be opened, rings share the server's. Returns how many sockets there are.
+ */
+static long udp_siblings(struct server *srv, struct loop *loops, long n)
+{
+    long socks = 1;
+
+    for (long i = 1; i < n; i++) {
+        int fd = socks == i ? udp_sibling(srv) : -1;
+
+        loops[i].udp_fd = fd < 0 ? srv->udp_fd : fd;
+        if (fd >= 0 && fd != srv->udp_fd)
+            socks++;
+    }
+    steer(srv, socks);
+    return socks;
+}
+
+/* Closes the sockets of the rings from first on, which did not start (datagrams steered to
+ * them would wait unread), last bound first so that the kernel keeps the others in their
+ * places, and steers over those left. */
+static void udp_unsteer(struct server *srv, struct loop *loops, long first, long n, long socks)
+{
+    for (long i = n - 1; i >= first; i--) {
+        if (loops[i].udp_fd >= 0 && loops[i].udp_fd != srv->udp_fd) {
+            close(loops[i].udp_fd);
+            socks--;
+        }
+        loops[i].udp_fd = -1;
+    }
+    steer(srv, socks);
+}
+
 /* Runs one ring per thread (-t; 0: one per CPU), this thread's included, until stopped and
- * drained. Returns 0, or -1 when io_uring cannot run here. */
+ * drained; UDP in each ring where the kernel has multishot recvmsg, else in a thread of its
+ * own. Returns 0, or -1 when io_uring cannot run here. */
 static int run(struct server *srv)
 {
     struct features feat = {.buf_ring = 1};
     long n = srv->cfg->threads > 0 ? srv->cfg->threads : sysconf(_SC_NPROCESSORS_ONLN), started;
-    struct udp_thread udp;
+    long socks = 0;
+    struct udp_thread udp = {.running = 0};
     struct loop *loops;
     int err;
 
@@ -221,18 +278,19 @@ static int run(struct server *srv)
     for (long i = 0; i < n; i++) {
         loops[i].srv = srv;
         loops[i].feat = &feat;
+        loops[i].udp_fd = i == 0 ? srv->udp_fd : -1;
     }
-    if (uring_loop_init(&loops[0], 1) < 0) { /* the first ring finds out what the kernel offers */
+    /* The first ring finds out what the kernel offers; with multishot recvmsg it serves the
+     * server's UDP socket itself. */
+    if (uring_loop_init(&loops[0], 1) < 0 ||
+        (!feat.multishot_recvmsg && udp_thread_start(&udp, srv) < 0)) {
         uring_loop_fini(&loops[0]);
         free(loops);
         return -1;
     }
-    uring_log_paths(&feat, n);
-    if (udp_thread_start(&udp, srv) < 0) {
-        uring_loop_fini(&loops[0]);
-        free(loops);
-        return -1;
-    }
+    uring_log_paths(&feat, n, srv->udp_fd >= 0);
+    if (srv->udp_fd >= 0 && feat.multishot_recvmsg)
+        socks = udp_siblings(srv, loops, n);
     for (started = 1; started < n; started++) {
         err = pthread_create(&loops[started].thread, NULL, thread_main, &loops[started]);
         if (err) {
@@ -240,6 +298,8 @@ static int run(struct server *srv)
             break;
         }
     }
+    if (socks > 0 && started < n)
+        udp_unsteer(srv, loops, started, n, socks);
     loop_run(&loops[0]);
     /*
      * Every ring stays mapped until all threads are done: liburing maps rings with raw system
@@ -251,6 +311,9 @@ static int run(struct server *srv)
     udp_thread_join(&udp);
     for (long i = 0; i < started; i++)
         uring_loop_fini(&loops[i]);
+    for (long i = 1; i < started; i++)
+        if (loops[i].udp_fd >= 0 && loops[i].udp_fd != srv->udp_fd)
+            close(loops[i].udp_fd);
     free(loops);
     return 0;
 }

@@ -1,7 +1,8 @@
 /*
- * uring_internal: what the io_uring model's three files share — its structures and the calls
+ * uring_internal: what the io_uring model's four files share — its structures and the calls
  * between them. uring_ring.c sets up rings and buffers and finds out what the kernel offers;
- * uring_conn.c moves one connection's bytes; uring.c runs the loop. Internal to the model.
+ * uring_conn.c moves one connection's bytes; uring_udp.c a ring's datagrams; uring.c runs the
+ * loop. Internal to the model.
  */
 #ifndef TCPECHO_URING_INTERNAL_H
 #define TCPECHO_URING_INTERNAL_H
@@ -25,15 +26,19 @@
 #define SPILL_MIN  (16 * 1024)
 #define SPILL_KEEP 32 /* spare spill buffers a ring keeps, so replies do not malloc each */
 
-/* What a request is, kept in the low bits of its user_data beside its connection. */
-enum op { OP_ACCEPT = 1, OP_STOP, OP_PROVIDE, OP_RECV, OP_SEND, OP_CANCEL, OP_MASK = 7 };
+/* What a request is, kept in the low bits of its user_data beside its connection. OP_UDP is
+ * the ring's UDP socket: the bits above OP_BITS say which request (0: the receive, a buffer id
+ * plus one: the send of the answer in that buffer), and no connection is named. */
+enum op { OP_ACCEPT = 1, OP_STOP, OP_PROVIDE, OP_RECV, OP_SEND, OP_CANCEL, OP_UDP, OP_MASK = 7 };
+#define OP_BITS 3
 
 /* What the kernel offers: found by the first ring at start, then read-only for all. */
 struct features {
     unsigned setup; /* IORING_SETUP_* flags the kernel took */
     int multishot_accept, multishot_recv;
-    int recv_limit; /* multishot recv takes a byte limit (sqe->optlen; newer kernels) */
-    int buf_ring;   /* 0: buffers handed back with IORING_OP_PROVIDE_BUFFERS (before 5.19) */
+    int recv_limit;        /* multishot recv takes a byte limit (sqe->optlen; newer kernels) */
+    int buf_ring;          /* 0: buffers handed back with IORING_OP_PROVIDE_BUFFERS (before 5.19) */
+    int multishot_recvmsg; /* 6.0: each ring serves its UDP socket; else a blocking thread does */
 };
 
 /*
@@ -90,6 +95,8 @@ struct loop {
     char *spare[SPILL_KEEP];
     unsigned free_bufs, starved, inflight, nspare;
     struct uconn *conns;
+    int udp_fd;            /* this ring's UDP socket (-1: none; run() owns it) */
+    struct uring_udp *udp; /* serving it (uring_udp.c), when the kernel has multishot recvmsg */
     long long now, next_idle_scan;
     struct server_pause pause; /* accepting paused after EMFILE */
     int accept_on, stopping;
@@ -110,6 +117,13 @@ char *uring_buf_addr(const struct loop *l, int bid);
 /* Hands buffer bid back to the kernel for further receives. */
 void uring_buf_recycle(struct loop *l, int bid);
 
+/* Registers a buffer ring (Linux 5.19) of count buffers (a power of two) for group: buffer i
+ * is len bytes at bufs + i * stride, all handed to the kernel. Returns it (munmap it with
+ * count * sizeof(struct io_uring_buf) once the ring is gone), or NULL with errno in *err
+ * (EINVAL: the kernel has no buffer rings). */
+struct io_uring_buf_ring *uring_buf_ring_register(struct io_uring *ring, int group, unsigned count,
+                                                  char *bufs, size_t stride, size_t len, int *err);
+
 /* Sets up l: its ring, and (probe) what the kernel offers, then its buffers. Logs why not and
  * returns -1 when it cannot; uring_loop_fini() undoes it either way. */
 int uring_loop_init(struct loop *l, int probe);
@@ -117,8 +131,8 @@ int uring_loop_init(struct loop *l, int probe);
 /* Frees what uring_loop_init() set up. Nothing may be in flight. */
 void uring_loop_fini(struct loop *l);
 
-/* Says with -v which paths the kernel let this model take. */
-void uring_log_paths(const struct features *f, long rings);
+/* Says with -v which paths the kernel let this model take (udp: UDP is served too). */
+void uring_log_paths(const struct features *f, long rings, int udp);
 
 /* Before the listener is bound: can io_uring run here at all? Then a script never sees a
  * "listening on" line from a server that is about to fail. */
@@ -144,5 +158,26 @@ void uring_conn_settle(struct loop *l, struct uconn *c);
 
 /* Asks the kernel to end c's request op (c NULL: the ring's). */
 void uring_cancel(struct loop *l, struct uconn *c, enum op op);
+
+/* The ring's UDP socket (uring_udp.c). */
+
+/* Sets up serving l->udp_fd: its state and its buffer ring (group UDP_GROUP). Logs why not and
+ * returns -1 when it cannot; uring_udp_fini() undoes it either way. */
+int uring_udp_init(struct loop *l);
+
+/* Starts the multishot receive. */
+void uring_udp_start(struct loop *l);
+
+/* A completion of an OP_UDP request: a datagram, the end of the receive, or a sent answer. */
+void uring_udp_on_cqe(struct loop *l, const struct completion *cqe);
+
+/* Stop asked: ends the receive; answers in flight finish and give their buffers back. */
+void uring_udp_stop(struct loop *l);
+
+/* Adds the ring's UDP counts to the server's: after each batch of completions. */
+void uring_udp_flush(struct loop *l);
+
+/* Frees what uring_udp_init() set up, after the ring is gone (not the socket: run() owns it). */
+void uring_udp_fini(struct loop *l);
 
 #endif

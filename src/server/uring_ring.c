@@ -94,23 +94,13 @@ static const char *missing_op(struct io_uring *ring)
     return miss;
 }
 
-/* Does the kernel take the multishot flag of accept (5.19) or recv (6.0), and (limit) a byte
- * limit on recv? Asked on fd -1: flags are checked before the descriptor, so EBADF means yes
- * and EINVAL no. */
-static int has_multishot(struct io_uring *ring, int recv, int limit)
+/* Submits the probe in sqe, asked on fd -1: flags are checked before the descriptor, so EBADF
+ * means the kernel takes them and EINVAL that it does not. */
+static int flags_taken(struct io_uring *ring, struct io_uring_sqe *sqe)
 {
-    struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
     struct io_uring_cqe *cqe;
     int res;
 
-    if (recv) {
-        io_uring_prep_recv_multishot(sqe, -1, NULL, 0, 0);
-        sqe->flags |= IOSQE_BUFFER_SELECT;
-        sqe->buf_group = BUF_GROUP;
-        sqe->file_index = limit ? BUF_SIZE : 0;
-    } else {
-        io_uring_prep_multishot_accept(sqe, -1, NULL, NULL, 0);
-    }
     io_uring_sqe_set_data64(sqe, 0);
     io_uring_submit_and_wait(ring, 1);
     if (io_uring_wait_cqe(ring, &cqe) < 0)
@@ -120,28 +110,72 @@ static int has_multishot(struct io_uring *ring, int recv, int limit)
     return res != -EINVAL;
 }
 
-/* Registers a buffer ring (Linux 5.19) holding all of l's buffers. Returns 0, or -errno
- * (EINVAL: the kernel has no buffer rings). */
-static int buf_ring_init(struct loop *l)
+/* Does the kernel take the multishot flag of accept (5.19) or recv (6.0), and (limit) a byte
+ * limit on recv? */
+static int has_multishot(struct io_uring *ring, int recv, int limit)
 {
-    struct io_uring_buf_reg reg = {.ring_entries = BUF_COUNT, .bgid = BUF_GROUP};
-    void *p = mmap(NULL, BR_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+    if (recv) {
+        io_uring_prep_recv_multishot(sqe, -1, NULL, 0, 0);
+        sqe->flags |= IOSQE_BUFFER_SELECT;
+        sqe->buf_group = BUF_GROUP;
+        sqe->file_index = limit ? BUF_SIZE : 0;
+    } else {
+        io_uring_prep_multishot_accept(sqe, -1, NULL, NULL, 0);
+    }
+    return flags_taken(ring, sqe);
+}
+
+/* Is the UDP side asked to run as on kernels without multishot recvmsg? TCPECHO_URING_UDP=thread
+ * does, so that the blocking thread serving UDP there is tested and measured here too. */
+static int udp_thread_forced(void)
+{
+    const char *force = getenv("TCPECHO_URING_UDP");
+
+    return force && strcmp(force, "thread") == 0;
+}
+
+/* Does the kernel take multishot recvmsg (6.0)? */
+static int has_multishot_recvmsg(struct io_uring *ring)
+{
+    struct msghdr msg = {.msg_namelen = 0};
+    struct io_uring_sqe *sqe;
+
+    if (udp_thread_forced())
+        return 0;
+    sqe = io_uring_get_sqe(ring);
+    io_uring_prep_recvmsg_multishot(sqe, -1, &msg, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = BUF_GROUP;
+    return flags_taken(ring, sqe);
+}
+
+struct io_uring_buf_ring *uring_buf_ring_register(struct io_uring *ring, int group, unsigned count,
+                                                  char *bufs, size_t stride, size_t len, int *err)
+{
+    struct io_uring_buf_reg reg = {.ring_entries = count, .bgid = (unsigned short)group};
+    size_t bytes = count * sizeof(struct io_uring_buf);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct io_uring_buf_ring *br = p;
     int ret;
 
+    *err = ENOMEM;
     if (p == MAP_FAILED)
-        return -ENOMEM;
+        return NULL;
     reg.ring_addr = (uintptr_t)p;
-    ret = io_uring_register_buf_ring(&l->ring, &reg, 0);
+    ret = io_uring_register_buf_ring(ring, &reg, 0);
     if (ret < 0) {
-        munmap(p, BR_BYTES);
-        return ret;
+        *err = -ret;
+        munmap(p, bytes);
+        return NULL;
     }
-    l->br = p;
-    for (int i = 0; i < BUF_COUNT; i++)
-        io_uring_buf_ring_add(l->br, uring_buf_addr(l, i), BUF_SIZE, (unsigned short)i,
-                              io_uring_buf_ring_mask(BUF_COUNT), i);
-    io_uring_buf_ring_advance(l->br, BUF_COUNT);
-    return 0;
+    io_uring_buf_ring_init(br);
+    for (unsigned i = 0; i < count; i++)
+        io_uring_buf_ring_add(br, bufs + (size_t)i * stride, (unsigned)len, (unsigned short)i,
+                              io_uring_buf_ring_mask(count), (int)i);
+    io_uring_buf_ring_advance(br, (int)count);
+    return br;
 }
 
 /* Maps the ring's buffers and hands them all to the kernel: in a buffer ring when it has them
@@ -157,11 +191,12 @@ static int bufs_init(struct loop *l, int probe)
     if (!l->bufs || !l->scratch)
         return -ENOMEM;
     if (l->feat->buf_ring) {
-        ret = buf_ring_init(l);
-        if (ret == -EINVAL && probe)
+        l->br = uring_buf_ring_register(&l->ring, BUF_GROUP, BUF_COUNT, l->bufs, BUF_SIZE, BUF_SIZE,
+                                        &ret);
+        if (!l->br && ret == EINVAL && probe)
             l->feat->buf_ring = 0;
-        else if (ret < 0)
-            return ret;
+        else if (!l->br)
+            return -ret;
     }
     if (!l->br) {
         sqe = uring_get_sqe(l);
@@ -192,12 +227,17 @@ int uring_loop_init(struct loop *l, int probe)
         l->feat->multishot_accept = has_multishot(&l->ring, 0, 0);
         l->feat->multishot_recv = has_multishot(&l->ring, 1, 0);
         l->feat->recv_limit = l->feat->multishot_recv && has_multishot(&l->ring, 1, 1);
+        l->feat->multishot_recvmsg = has_multishot_recvmsg(&l->ring);
     }
     ret = bufs_init(l, probe);
     if (ret < 0) {
         log_error("io_uring: buffers: %s", strerror(-ret));
         return -1;
     }
+    if (probe && !l->feat->buf_ring) /* the UDP side takes its buffers from a ring */
+        l->feat->multishot_recvmsg = 0;
+    if (l->udp_fd >= 0 && l->feat->multishot_recvmsg)
+        return uring_udp_init(l);
     return 0;
 }
 
@@ -213,10 +253,11 @@ void uring_loop_fini(struct loop *l)
     free(l->scratch);
     while (l->nspare > 0)
         free(l->spare[--l->nspare]);
+    uring_udp_fini(l);
 }
 
-/* Says with -v which paths the kernel let this model take. */
-void uring_log_paths(const struct features *f, long rings)
+/* Says with -v which paths the kernel let this model take (udp: UDP is served too). */
+void uring_log_paths(const struct features *f, long rings, int udp)
 {
     const char *mode = f->setup & IORING_SETUP_DEFER_TASKRUN  ? "single issuer, deferred task work"
                        : f->setup & IORING_SETUP_COOP_TASKRUN ? "cooperative task work"
@@ -228,6 +269,13 @@ void uring_log_paths(const struct features *f, long rings)
     log_debug("uring: %ld ring%s, %s; accept: %s; recv: %s; buffers: %s of %d x %d KiB", rings,
               rings == 1 ? "" : "s", mode, f->multishot_accept ? "multishot" : "single-shot", recv,
               f->buf_ring ? "ring" : "provided without a ring", BUF_COUNT, BUF_SIZE / 1024);
+    if (udp && f->multishot_recvmsg)
+        log_debug("uring: udp: a socket per ring, multishot recvmsg into a buffer ring, answers "
+                  "sent from the buffer they arrived in");
+    else if (udp)
+        log_debug("uring: udp: one blocking thread, a datagram at a time (multishot recvmsg, "
+                  "Linux 6.0, %s)",
+                  udp_thread_forced() ? "turned off by TCPECHO_URING_UDP" : "missing here");
 }
 
 /* Before the listener is bound: can io_uring run here at all? Then a script never sees a

@@ -53,14 +53,18 @@ static void expect_silence(int fd, size_t len)
     assert_int_equal(udp_recv_within(fd, got, sizeof(got), NO_ANSWER_MS), -1);
 }
 
-/* The counters line that SIGUSR1 asks for, once it contains want. */
+/* The counters line that SIGUSR1 asks for, once it contains want. Asked again every 100 ms: a
+ * loop adds its counts once the send has returned (uring: once its completion is reaped), and
+ * the echo may reach the client, which then asks, before that. */
 static void expect_stats(struct server *s, const char *want)
 {
     char *log;
 
-    kill(s->pid, SIGUSR1);
-    if (server_log_wait(s, want, HARNESS_WAIT_MS))
-        return;
+    for (int waited = 0; waited < HARNESS_WAIT_MS; waited += 100) {
+        kill(s->pid, SIGUSR1);
+        if (server_log_wait(s, want, 100))
+            return;
+    }
     log = server_log(s);
     fail_msg("no '%s' in the log:\n%s", want, log);
     free(log);
