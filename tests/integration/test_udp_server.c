@@ -1,8 +1,9 @@
 /*
  * Integration tests of echo-server over UDP, run once per model (TCPECHO_MODEL): every datagram
  * back whole and byte-exact, the empty one and the largest ones too, over IPv4 and IPv6, from
- * many senders at once; TCP and UDP on one port; answers from the address written to; and the
- * guards — a datagram too long, from a port that answers, over the rate, from 10,000 addresses.
+ * many senders at once; TCP and UDP on one port; answers from the address written to; the
+ * guards — a datagram too long, from a port that answers, over the rate, from 10,000 addresses;
+ * and the uring model's UDP path for kernels without multishot recvmsg.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -277,6 +278,30 @@ static void test_ten_thousand_sources(void **state)
         fail_msg("RSS grew from %ld to %ld KiB over 10,000 sources", before, after);
 }
 
+/* The uring model on a kernel without multishot recvmsg (before 6.0) serves UDP from one
+ * blocking thread, and says so at -v: TCPECHO_URING_UDP=thread takes that path on this one. */
+static void test_uring_blocking_thread(void **state)
+{
+    static const char *const args[] = {"-v", "-t", "2", NULL};
+    const char *model = getenv("TCPECHO_MODEL");
+    struct server *s = *state;
+    int fd;
+
+    if (!model || strcmp(model, "uring") != 0)
+        skip();
+    setenv("TCPECHO_URING_UDP", "thread", 1);
+    start_udp(s, args);
+    unsetenv("TCPECHO_URING_UDP");
+    assert_true(server_log_wait(s, "udp: one blocking thread", HARNESS_WAIT_MS));
+    fd = udp_connect(NULL, 0, "127.0.0.1", s->port);
+    assert_true(fd >= 0);
+    expect_echo(fd, 0, 1);
+    expect_echo(fd, 1472, 2);
+    expect_echo(fd, 65507, 3);
+    close(fd);
+    expect_stats(s, "3 datagrams in, 3 out, 0 not answered");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +315,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_loop_guard, server_setup, server_teardown),
         cmocka_unit_test_setup_teardown(test_rate_limit, server_setup, server_teardown),
         cmocka_unit_test_setup_teardown(test_ten_thousand_sources, server_setup, server_teardown),
+        cmocka_unit_test_setup_teardown(test_uring_blocking_thread, server_setup, server_teardown),
     };
 
     harness_filter_tests();
