@@ -9,15 +9,16 @@
  * datagram goes through udp.c's udp_answer() like every model's, and its answer is sent with
  * sendmsg from the buffer it arrived in. Kernels before 6.0 (no multishot recvmsg) serve UDP
  * from one blocking thread, a datagram at a time (TCPECHO_URING_UDP=thread picks it here).
- * Measured on the 2-core machine, loaded by other builds (load average 4-5, so the rates are
- * noisy; CPU per datagram is the steady figure): echo-server -t 1 pinned to CPU 0, a closed
- * loop of 50 flows x 4 datagrams in flight on CPU 1, 3 s, 3 runs each: 64 B — multishot
- * 104-131k datagrams/s at 2.9-3.3 us of server CPU per datagram, the blocking thread 51-71k/s
- * at 6.1-7.2 us (epoll's recvmmsg/sendmmsg 72-128k/s at 3.1 us); 1472 B — 3.2 us against
- * 7.0-7.3 us (epoll 3.1-3.6). Halving the CPU per datagram is what the rings are kept for;
- * one flow, one datagram in flight, was too noisy to tell either way. 32 buffers a ring
- * (2 MiB, as an epoll loop's batch); with 2 the receive ran out of buffers all the time and
- * still kept up, so buffers in flight are not the limit.
+ * Measured (echo-server -t 1 pinned to CPU 0, echo-bench -u -t 3 pinned to CPU 1, 3 interleaved
+ * rounds, medians; the machine was shared with other builds, so rates swing by 2x and the
+ * server's CPU per datagram is the steady figure): 50 flows x 16 in flight, 64 B — multishot
+ * 2.6 us of server CPU per datagram (2.3-3.1), the blocking thread 5.5 (5.2-5.7), epoll's
+ * batches of 32 2.9 (2.3-3.1), datagrams/s 139-297k, 106-188k and 169-298k; 1472 B (2 rounds)
+ * 3.0 us against 5.9-6.8. One flow, one datagram in flight: the three alike (p50 26-34 us,
+ * 15-20 us of CPU each when the machine was quiet). So a ring serves a datagram for what
+ * epoll's batches cost, half of what the blocking thread does. 32 buffers a ring (2 MiB, an
+ * epoll loop's batch): with 2 the receive ran out of buffers all the time and still kept up,
+ * so they are not the limit.
  */
 #include <errno.h>
 #include <poll.h>
