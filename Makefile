@@ -66,11 +66,12 @@ CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
              src/client/pipe.c src/client/hello.c src/client/reads.c
 BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pattern.c \
              src/bench/hist.c src/bench/sched.c src/bench/report.c src/bench/cpu.c \
-             src/bench/setup.c src/bench/rss.c src/bench/dueq.c
+             src/bench/setup.c src/bench/rss.c src/bench/dueq.c src/bench/evwait.c \
+             src/bench/udp_load.c src/bench/udp_track.c src/bench/udp_wire.c
 UNIT_TESTS = test_net test_io test_service test_num test_server_options test_bench_hist test_bench_sched \
              test_proxy test_bench_setup test_bench_report test_bench_dueq test_sig test_log test_clock \
              test_cli test_server_model test_server_evloop test_server_conn \
-             test_service_simple test_server_guard
+             test_service_simple test_server_guard test_bench_udp_track test_bench_udp_wire
 INTEG_TESTS = test_command_line test_bench test_echo_server test_echo_client test_concurrency test_udp_server \
               test_proxy_protocol test_nagle
 # Integration tests that run once per model.
@@ -147,7 +148,7 @@ $(BUILD)/tests/test_bench_sched: $(call obj,tests/unit/test_bench_sched.c src/be
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
 $(BUILD)/tests/test_bench_setup: $(call obj,tests/unit/test_bench_setup.c src/bench/setup.c \
-                                 src/bench/rss.c src/bench/options.c) $(LIB)
+                                 src/bench/rss.c src/bench/options.c src/bench/udp_track.c) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
@@ -157,6 +158,16 @@ $(BUILD)/tests/test_bench_report: $(call obj,tests/unit/test_bench_report.c src/
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
 $(BUILD)/tests/test_bench_dueq: $(call obj,tests/unit/test_bench_dueq.c src/bench/dueq.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/test_bench_udp_track: $(call obj,tests/unit/test_bench_udp_track.c \
+                                     src/bench/udp_track.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/test_bench_udp_wire: $(call obj,tests/unit/test_bench_udp_wire.c \
+                                    src/bench/udp_wire.c src/bench/pattern.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 

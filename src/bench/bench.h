@@ -29,6 +29,8 @@ struct bench_config {
     int verify;          /* compare every echoed byte (on unless --no-verify) */
     int json;            /* --json: one JSON object on stdout */
     int quiet;           /* no progress line */
+    int udp;             /* -u: UDP flows instead of TCP connections (udp_load.c) */
+    int lost_after_ms;   /* --lost-after: a datagram not echoed by then is lost */
     int timeout;         /* seconds a connection attempt may take before it counts as failed */
     const char *hist_file;
     pid_t server_pid;             /* --server-pid: report its CPU per message and its memory */
@@ -47,6 +49,10 @@ struct bench_counts {
     atomic_ullong resets;           /* reset or other error by the server */
     atomic_ullong connect_failures; /* refused, reset, or not up within --timeout */
     atomic_ullong connect_timeouts; /* of those: not up within --timeout */
+    /* UDP: the fate of the datagrams sent in the measured window, whenever it was known ... */
+    atomic_ullong udp_sent, udp_echoed, udp_lost, udp_late, udp_reordered, udp_duplicated;
+    /* ... and what came at any time: echoes not as sent, ICMP port unreachable, any echo. */
+    atomic_ullong udp_corrupted, udp_refused, udp_answered;
 };
 
 /* How the measured echoes were shared out among the connections that got connected: a fair
@@ -83,6 +89,12 @@ void load_go(struct bench_thread *threads, int n);
  * *thread_cpu_ns, frees them. */
 void load_finish(struct bench_thread *threads, int n, struct hist *h, struct bench_counts *c,
                  struct bench_spread *spread, uint64_t *thread_cpu_ns);
+
+/* Adds the counters of src to dst. */
+void bench_counts_add(struct bench_counts *dst, struct bench_counts *src);
+
+/* Adds one connection (or flow) that got measured bytes echoed in the window to s. */
+void bench_spread_add(struct bench_spread *s, unsigned long long measured);
 
 /* Sums the live counters of the running threads into *c (for the progress line). */
 void load_peek(struct bench_thread *threads, int n, struct bench_counts *c);

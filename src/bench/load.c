@@ -20,6 +20,7 @@
 #include "../log.h"
 #include "bench.h"
 #include "dueq.h"
+#include "evwait.h"
 #include "pattern.h"
 #include "sched.h"
 
@@ -70,15 +71,6 @@ struct bench_thread {
 static int measuring(const struct bench_thread *t)
 {
     return t->loading && t->now >= t->clk->measure_ns && t->now < t->clk->end_ns;
-}
-
-/* Returns the CPU time the calling thread has used, in ns. */
-static uint64_t thread_cpu_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
 }
 
 static void count(atomic_ullong *c, uint64_t n)
@@ -344,20 +336,6 @@ static uint64_t schedule_due(struct bench_thread *t)
     return dueq_peek(&t->due, &it) ? it.due_ns : UINT64_MAX;
 }
 
-/* Waits for events until at most deadline (ns, monotonic), with nanosecond precision. */
-static int wait_events(struct bench_thread *t, struct epoll_event *ev, uint64_t deadline)
-{
-    uint64_t left = deadline > t->now ? deadline - t->now : 0;
-    struct timespec ts = {.tv_sec = (time_t)(left / 1000000000u),
-                          .tv_nsec = (long)(left % 1000000000u)};
-    int n = epoll_pwait2(t->epfd, ev, EVENTS, &ts, NULL);
-
-    /* Kernels before 5.11 lack epoll_pwait2: round up to milliseconds. */
-    if (n < 0 && errno == ENOSYS)
-        n = epoll_wait(t->epfd, ev, EVENTS, (int)((left + 999999) / 1000000));
-    return n;
-}
-
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
     return a < b ? a : b;
@@ -377,7 +355,7 @@ static uint64_t tick(struct bench_thread *t)
     if (!t->loading)
         return deadline;
     if (!t->cpu_started && t->now >= t->clk->measure_ns) {
-        t->cpu_ns = thread_cpu_ns();
+        t->cpu_ns = evwait_thread_cpu_ns();
         t->cpu_started = 1;
     } else if (!t->cpu_started) {
         deadline = earliest(deadline, t->clk->measure_ns);
@@ -397,13 +375,13 @@ static void *run(void *arg)
 
         if (!t->loading && atomic_load_explicit(&t->go, memory_order_acquire))
             start_load(t);
-        n = wait_events(t, ev, tick(t));
+        n = evwait(t->epfd, ev, EVENTS, t->now, tick(t));
         t->now = clock_now_ns();
         for (int i = 0; i < n; i++)
             if (ev[i].data.ptr) /* NULL: the eventfd of load_go() */
                 on_event(t, ev[i].data.ptr, ev[i].events);
     }
-    t->cpu_ns = t->cpu_started ? thread_cpu_ns() - t->cpu_ns : 0;
+    t->cpu_ns = t->cpu_started ? evwait_thread_cpu_ns() - t->cpu_ns : 0;
     for (long i = 0; i < t->opened; i++)
         if (t->conns[i].fd >= 0)
             close(t->conns[i].fd);
@@ -504,8 +482,7 @@ void load_go(struct bench_thread *threads, int n)
         log_error("waking the load threads: %s", strerror(errno));
 }
 
-/* Adds the counters of src to dst. */
-static void add_counts(struct bench_counts *dst, struct bench_counts *src)
+void bench_counts_add(struct bench_counts *dst, struct bench_counts *src)
 {
     atomic_ullong *d = &dst->msgs, *s = &src->msgs;
     size_t k = sizeof(*dst) / sizeof(atomic_ullong);
@@ -514,11 +491,21 @@ static void add_counts(struct bench_counts *dst, struct bench_counts *src)
         count(&d[i], atomic_load_explicit(&s[i], memory_order_relaxed));
 }
 
+void bench_spread_add(struct bench_spread *s, unsigned long long measured)
+{
+    if (s->conns == 0 || measured < s->min)
+        s->min = measured;
+    if (measured > s->max)
+        s->max = measured;
+    s->starved += measured == 0;
+    s->conns++;
+}
+
 void load_peek(struct bench_thread *threads, int n, struct bench_counts *c)
 {
     memset(c, 0, sizeof(*c));
     for (int i = 0; i < n; i++)
-        add_counts(c, &threads[i].counts);
+        bench_counts_add(c, &threads[i].counts);
 }
 
 /* Adds the bytes each connected connection of t got back while measuring to *s. */
@@ -527,14 +514,8 @@ static void add_spread(const struct bench_thread *t, struct bench_spread *s)
     for (long i = 0; t->conns && i < t->n; i++) {
         const struct bconn *c = &t->conns[i];
 
-        if (!c->was_open)
-            continue;
-        if (s->conns == 0 || c->measured < s->min)
-            s->min = c->measured;
-        if (c->measured > s->max)
-            s->max = c->measured;
-        s->starved += c->measured == 0;
-        s->conns++;
+        if (c->was_open)
+            bench_spread_add(s, c->measured);
     }
 }
 
@@ -548,7 +529,7 @@ void load_finish(struct bench_thread *threads, int n, struct hist *h, struct ben
         if (threads[i].started)
             pthread_join(threads[i].tid, NULL);
         hist_merge(h, &threads[i].hist);
-        add_counts(c, &threads[i].counts);
+        bench_counts_add(c, &threads[i].counts);
         add_spread(&threads[i], spread);
         *thread_cpu_ns += threads[i].cpu_ns;
         thread_fini(&threads[i]);
