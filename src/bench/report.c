@@ -117,11 +117,14 @@ static void text_rss(FILE *f, const struct bench_result *r)
 {
     if (!r->have_server_rss)
         return;
-    fprintf(f, "  server RSS  %.1f MiB before, %.1f MiB with %llu connections up",
-            (double)r->rss_before_kib / 1024, (double)r->rss_connected_kib / 1024, r->rss_conns);
+    const char *what = r->cfg->udp ? "flow" : "connection";
+
+    fprintf(f, "  server RSS  %.1f MiB before, %.1f MiB with %llu %ss %s",
+            (double)r->rss_before_kib / 1024, (double)r->rss_connected_kib / 1024, r->rss_conns,
+            what, r->cfg->udp ? "open" : "up");
     if (r->rss_conns > 0)
-        fprintf(f, " (%.2f KiB per connection)",
-                (double)(r->rss_connected_kib - r->rss_before_kib) / (double)r->rss_conns);
+        fprintf(f, " (%.2f KiB per %s)",
+                (double)(r->rss_connected_kib - r->rss_before_kib) / (double)r->rss_conns, what);
     fprintf(f, ", %.1f MiB at the end\n", (double)r->rss_end_kib / 1024);
 }
 
