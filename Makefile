@@ -67,7 +67,8 @@ CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
 BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pattern.c \
              src/bench/hist.c src/bench/sched.c src/bench/report.c src/bench/cpu.c \
              src/bench/setup.c src/bench/rss.c src/bench/dueq.c src/bench/evwait.c \
-             src/bench/udp_load.c src/bench/udp_track.c src/bench/udp_wire.c
+             src/bench/udp_load.c src/bench/udp_track.c src/bench/udp_wire.c \
+             src/bench/crew.c
 UNIT_TESTS = test_net test_io test_service test_num test_server_options test_bench_hist test_bench_sched \
              test_proxy test_bench_setup test_bench_report test_bench_dueq test_sig test_log test_clock \
              test_cli test_server_model test_server_evloop test_server_conn \

@@ -17,45 +17,6 @@
 #include "setup.h"
 #include "udp_load.h"
 
-/* The load of a run: TCP connections (load.c) or UDP flows (udp_load.c), one face for both. */
-struct engine {
-    int udp;
-    struct bench_thread *tcp;
-    struct udp_thread *flows;
-};
-
-static int engine_start(const struct bench_config *cfg, const struct bench_clock *clk,
-                        struct engine *e)
-{
-    e->udp = cfg->udp;
-    return e->udp ? udp_load_start(cfg, clk, &e->flows) : load_start(cfg, clk, &e->tcp);
-}
-
-static void engine_go(struct engine *e, int n)
-{
-    if (e->udp)
-        udp_load_go(e->flows, n);
-    else
-        load_go(e->tcp, n);
-}
-
-static void engine_peek(struct engine *e, int n, struct bench_counts *c)
-{
-    if (e->udp)
-        udp_load_peek(e->flows, n, c);
-    else
-        load_peek(e->tcp, n, c);
-}
-
-static void engine_finish(struct engine *e, int n, struct hist *h, struct bench_counts *c,
-                          struct bench_spread *spread, uint64_t *cpu_ns)
-{
-    if (e->udp)
-        udp_load_finish(e->flows, n, h, c, spread, cpu_ns);
-    else
-        load_finish(e->tcp, n, h, c, spread, cpu_ns);
-}
-
 /* Raises the descriptor limit as far as it goes, and checks that the connections fit. Returns
  * 0, or -1 after logging, before any connection was opened. */
 static int check_fd_limit(const struct bench_config *cfg)
@@ -89,26 +50,25 @@ static const char *phase(const struct bench_clock *clk, uint64_t now)
 }
 
 /* Prints the progress line (on a terminal, without -q). */
-static void progress(const struct bench_config *cfg, const struct bench_clock *clk,
-                     struct engine *threads)
+static void progress(const struct bench_clock *clk, const struct crew *threads)
 {
     uint64_t now = clock_now_ns();
     struct bench_counts c;
 
-    engine_peek(threads, cfg->threads, &c);
+    crew_peek(threads, &c);
     report_progress(stderr, &c, (double)(now - clk->start_ns) / 1e9, phase(clk, now));
 }
 
 /* Waits for the run to reach t, with a progress line each second on a terminal. */
 static void wait_until(uint64_t t, const struct bench_config *cfg, const struct bench_clock *clk,
-                       struct engine *threads)
+                       struct crew *threads)
 {
     int show = !cfg->quiet && isatty(STDERR_FILENO);
 
     for (uint64_t now = clock_now_ns(); now < t; now = clock_now_ns()) {
         sleep_until(show && now + 1000000000u < t ? now + 1000000000u : t);
         if (show)
-            progress(cfg, clk, threads);
+            progress(clk, threads);
     }
     if (show && t == clk->end_ns)
         fputc('\n', stderr);
@@ -120,7 +80,7 @@ static void wait_until(uint64_t t, const struct bench_config *cfg, const struct 
  * itself; the bound (the opening at --connect-rate, --timeout and a second) is a safety net.
  */
 static void wait_connected(const struct bench_config *cfg, const struct bench_clock *clk,
-                           struct engine *threads)
+                           struct crew *threads)
 {
     int show = !cfg->quiet && isatty(STDERR_FILENO);
     double opening = cfg->connect_rate > 0 ? (double)cfg->conns / cfg->connect_rate : 0;
@@ -129,12 +89,12 @@ static void wait_connected(const struct bench_config *cfg, const struct bench_cl
     struct bench_counts c;
 
     for (uint64_t now = clock_now_ns(); now < bound; now = clock_now_ns()) {
-        engine_peek(threads, cfg->threads, &c);
+        crew_peek(threads, &c);
         if (atomic_load(&c.connected) + atomic_load(&c.connect_failures) >=
             (unsigned long long)cfg->conns)
             return;
         if (show && now >= shown + 1000000000u) {
-            progress(cfg, clk, threads);
+            progress(clk, threads);
             shown = now;
         }
         sleep_until(now + 2000000);
@@ -151,16 +111,16 @@ static void server_rss(const struct bench_config *cfg, struct bench_result *r, l
         r->have_server_rss = 0;
 }
 
-/* The first phase of a run, once load_start() has begun it: waits until every connection is
+/* The first phase of a run, once crew_start() has begun it: waits until every connection is
  * up or has failed, notes how long that took, and reads the server's memory with them idle. */
 static void connect_all(const struct bench_config *cfg, struct bench_result *r,
-                        const struct bench_clock *clk, struct engine *threads)
+                        const struct bench_clock *clk, struct crew *threads)
 {
     struct bench_counts c;
 
     wait_connected(cfg, clk, threads);
     r->connect_seconds = (double)(clock_now_ns() - clk->start_ns) / 1e9;
-    engine_peek(threads, cfg->threads, &c);
+    crew_peek(threads, &c);
     r->rss_conns = atomic_load(&c.connected);
     server_rss(cfg, r, &r->rss_connected_kib, 1);
 }
@@ -171,25 +131,25 @@ static void connect_all(const struct bench_config *cfg, struct bench_result *r,
 static int measure(const struct bench_config *cfg, struct bench_result *r, struct hist *h)
 {
     struct bench_clock clk = {0};
-    struct engine threads = {0};
+    struct crew threads = {0};
     struct bench_counts c;
     uint64_t s0 = 0, s1 = 0, b0, b1, tcpu = 0;
 
     r->have_server_rss = cfg->server_pid > 0;
     server_rss(cfg, r, &r->rss_before_kib, 0);
     clk.start_ns = clock_now_ns();
-    if (engine_start(cfg, &clk, &threads) < 0) {
+    if (crew_start(&threads, cfg->udp ? &load_udp : &load_tcp, cfg, &clk) < 0) {
         /* The threads that did start end at once. */
         clk.load_ns = clk.measure_ns = clk.end_ns = clock_now_ns();
-        engine_go(&threads, cfg->threads);
-        engine_finish(&threads, cfg->threads, h, &c, &r->spread, &tcpu);
+        crew_go(&threads);
+        crew_finish(&threads, h, &c, &r->spread, &tcpu);
         return -1;
     }
     connect_all(cfg, r, &clk, &threads);
     clk.load_ns = clock_now_ns();
     clk.measure_ns = clk.load_ns + (uint64_t)(cfg->warmup * 1e9);
     clk.end_ns = clk.measure_ns + (uint64_t)(cfg->duration * 1e9);
-    engine_go(&threads, cfg->threads);
+    crew_go(&threads);
     wait_until(clk.measure_ns, cfg, &clk, &threads);
     b0 = cpu_self_ns();
     r->have_server_cpu = cfg->server_pid > 0 && cpu_process_ns(cfg->server_pid, &s0) == 0;
@@ -198,7 +158,7 @@ static int measure(const struct bench_config *cfg, struct bench_result *r, struc
     if (r->have_server_cpu && cpu_process_ns(cfg->server_pid, &s1) < 0)
         r->have_server_cpu = 0;
     server_rss(cfg, r, &r->rss_end_kib, 0);
-    engine_finish(&threads, cfg->threads, h, &c, &r->spread, &tcpu);
+    crew_finish(&threads, h, &c, &r->spread, &tcpu);
     r->cfg = cfg;
     r->hist = h;
     r->seconds = cfg->duration;

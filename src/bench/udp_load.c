@@ -10,16 +10,14 @@
 #include "udp_load.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "../clock.h"
-#include "../log.h"
+#include "crew.h"
 #include "dueq.h"
 #include "evwait.h"
 #include "sched.h"
@@ -30,7 +28,6 @@
 #define BATCH    64                /* datagrams per sendmmsg or recvmmsg */
 #define RECV_MEM ((size_t)1 << 20) /* a thread's receive buffers, at most (BATCH min 4) */
 #define SOCK_BUF (1 << 20)         /* asked for each socket's buffers; the kernel caps it */
-#define NO_FLOW  UINT32_MAX        /* epoll data of the go eventfd */
 #define MS       1000000u
 
 struct uflow {
@@ -45,12 +42,8 @@ struct uflow {
 };
 
 struct udp_thread {
-    const struct bench_config *cfg;
-    const struct bench_clock *clk; /* all of it readable only once go is seen */
-    int index, nthreads, epfd, go_fd;
-    atomic_int go;
-    int loading, started;
-    pthread_t tid;
+    struct crew_member m; /* first: the crew sees only this */
+    int loading;          /* go seen: datagrams flow */
     struct uflow *flows;
     long n;
     uint64_t out; /* datagrams in flight on all its flows */
@@ -58,10 +51,7 @@ struct udp_thread {
     struct dueq due;
     uint64_t now;
     int cpu_started; /* 0: window not open yet, 1: cpu_ns is the start, 2: cpu_ns is the use */
-    uint64_t cpu_ns;
     uint32_t salt, batch;
-    struct hist hist;
-    struct bench_counts counts;
     unsigned char hdr[BATCH][UDP_WIRE_HEADER];
     struct iovec siov[BATCH][2], riov[BATCH];
     struct mmsghdr smsg[BATCH], rmsg[BATCH];
@@ -76,19 +66,19 @@ static void count(atomic_ullong *c, uint64_t n)
 /* Returns non-zero while datagrams sent now are counted. */
 static int measuring(const struct udp_thread *t)
 {
-    return t->loading && t->now >= t->clk->measure_ns && t->now < t->clk->end_ns;
+    return t->loading && t->now >= t->m.clk->measure_ns && t->now < t->m.clk->end_ns;
 }
 
 /* Returns non-zero while datagrams may be sent. */
 static int sending(const struct udp_thread *t)
 {
-    return t->loading && t->now < t->clk->end_ns;
+    return t->loading && t->now < t->m.clk->end_ns;
 }
 
 /* Ends a flow on an error that is not the server's answer (no route, no memory ...). */
 static void flow_fail(struct udp_thread *t, struct uflow *f)
 {
-    count(&t->counts.resets, 1);
+    count(&t->m.counts.resets, 1);
     close(f->fd);
     f->fd = -1;
 }
@@ -109,10 +99,10 @@ static uint32_t sendable(const struct udp_thread *t, const struct uflow *f)
     uint64_t room = (uint64_t)f->tr.mask + 1 - (f->tr.next - f->tr.tail);
     uint64_t want;
 
-    if (t->cfg->rate > 0)
+    if (t->m.cfg->rate > 0)
         want = f->sched.next_ns > t->now ? 0 : (t->now - f->sched.next_ns) / t->interval_ns + 1;
     else
-        want = (uint64_t)t->cfg->depth - f->tr.out;
+        want = (uint64_t)t->m.cfg->depth - f->tr.out;
     want = want < room ? want : room;
     return want < t->batch ? (uint32_t)want : t->batch;
 }
@@ -125,7 +115,7 @@ static void prepare(struct udp_thread *t, const struct uflow *f, uint32_t i, uin
     udp_wire_header(t->hdr[i], f->id, seq, t->salt);
     t->siov[i][0] = (struct iovec){t->hdr[i], UDP_WIRE_HEADER};
     t->siov[i][1] = (struct iovec){(void *)udp_wire_payload(f->id, seq, t->salt),
-                                   t->cfg->size - UDP_WIRE_HEADER};
+                                   t->m.cfg->size - UDP_WIRE_HEADER};
     memset(m, 0, sizeof(*m));
     m->msg_iov = t->siov[i];
     m->msg_iovlen = 2;
@@ -134,10 +124,10 @@ static void prepare(struct udp_thread *t, const struct uflow *f, uint32_t i, uin
 /* Waits for room in f's send buffer. */
 static void block(struct udp_thread *t, struct uflow *f, uint32_t events)
 {
-    struct epoll_event ev = {.events = events, .data.u32 = (uint32_t)(f - t->flows)};
+    struct epoll_event ev = {.events = events, .data.ptr = f};
 
     f->blocked = (events & EPOLLOUT) != 0;
-    if (epoll_ctl(t->epfd, EPOLL_CTL_MOD, f->fd, &ev) < 0)
+    if (epoll_ctl(t->m.epfd, EPOLL_CTL_MOD, f->fd, &ev) < 0)
         flow_fail(t, f);
 }
 
@@ -149,7 +139,7 @@ static void sent(struct udp_thread *t, struct uflow *f, uint32_t n)
     for (uint32_t i = 0; i < n; i++) {
         uint64_t stamp = t->now;
 
-        if (t->cfg->rate > 0) { /* timed from when it was due */
+        if (t->m.cfg->rate > 0) { /* timed from when it was due */
             stamp = f->sched.next_ns;
             f->sched.next_ns += t->interval_ns;
         }
@@ -157,8 +147,8 @@ static void sent(struct udp_thread *t, struct uflow *f, uint32_t n)
     }
     t->out += n;
     if (m) {
-        count(&t->counts.udp_sent, n);
-        count(&t->counts.bytes_out, (uint64_t)n * t->cfg->size);
+        count(&t->m.counts.udp_sent, n);
+        count(&t->m.counts.bytes_out, (uint64_t)n * t->m.cfg->size);
     }
 }
 
@@ -174,7 +164,7 @@ static void send_flow(struct udp_thread *t, struct uflow *f)
             prepare(t, f, i, f->tr.next + i);
         n = sendmmsg(f->fd, t->smsg, k, MSG_DONTWAIT);
         if (n < 0 && errno == ECONNREFUSED) /* an earlier datagram's ICMP port unreachable */
-            count(&t->counts.udp_refused, 1);
+            count(&t->m.counts.udp_refused, 1);
         else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
             block(t, f, EPOLLIN | EPOLLOUT);
         else if (n < 0 && errno != EINTR)
@@ -182,17 +172,17 @@ static void send_flow(struct udp_thread *t, struct uflow *f)
         else if (n > 0)
             sent(t, f, (uint32_t)n);
     }
-    if (t->cfg->rate > 0)
+    if (t->m.cfg->rate > 0)
         queue(t, f);
 }
 
 /* Counts an echo of a measured datagram that came back in time. */
 static void echoed(struct udp_thread *t, struct uflow *f, uint64_t stamp, size_t len)
 {
-    hist_record(&t->hist, t->now - stamp);
-    count(&t->counts.udp_echoed, 1);
-    count(&t->counts.msgs, 1);
-    count(&t->counts.bytes_in, len);
+    hist_record(&t->m.hist, t->now - stamp);
+    count(&t->m.counts.udp_echoed, 1);
+    count(&t->m.counts.msgs, 1);
+    count(&t->m.counts.bytes_in, len);
     f->measured += len;
 }
 
@@ -203,27 +193,27 @@ static void on_datagram(struct udp_thread *t, struct uflow *f, const unsigned ch
     uint64_t seq, stamp = 0;
     int measured = measuring(t);
     enum udp_wire_check w =
-        udp_wire_check(buf, len, t->cfg->size, t->salt, t->cfg->verify, &flow, &seq);
+        udp_wire_check(buf, len, t->m.cfg->size, t->salt, t->m.cfg->verify, &flow, &seq);
     enum udp_verdict v;
 
     /* A datagram of another flow, or one never sent, is as unknown as a broken header. */
     if (w != UDP_WIRE_OK || flow != f->id ||
         (v = udp_flow_echo(&f->tr, seq, &stamp, &measured)) == UDP_ECHO_UNKNOWN) {
-        count(&t->counts.udp_corrupted, 1);
+        count(&t->m.counts.udp_corrupted, 1);
         return;
     }
-    count(&t->counts.udp_answered, 1);
+    count(&t->m.counts.udp_answered, 1);
     if (v == UDP_ECHO_IN_ORDER || v == UDP_ECHO_REORDERED)
         t->out--;
     if (!measured)
         return;
     if (v == UDP_ECHO_LATE)
-        count(&t->counts.udp_late, 1);
+        count(&t->m.counts.udp_late, 1);
     else if (v == UDP_ECHO_DUPLICATE)
-        count(&t->counts.udp_duplicated, 1);
+        count(&t->m.counts.udp_duplicated, 1);
     else {
         if (v == UDP_ECHO_REORDERED)
-            count(&t->counts.udp_reordered, 1);
+            count(&t->m.counts.udp_reordered, 1);
         echoed(t, f, stamp, len);
     }
 }
@@ -235,7 +225,7 @@ static void receive(struct udp_thread *t, struct uflow *f)
         int n = recvmmsg(f->fd, t->rmsg, t->batch, MSG_DONTWAIT, NULL);
 
         if (n < 0 && errno == ECONNREFUSED) {
-            count(&t->counts.udp_refused, 1);
+            count(&t->m.counts.udp_refused, 1);
             continue;
         }
         if (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -268,7 +258,7 @@ static void expire(struct udp_thread *t, uint64_t sent_before)
         uint64_t measured, lost = udp_flow_expire(&f->tr, sent_before, &measured);
 
         t->out -= lost;
-        count(&t->counts.udp_lost, measured);
+        count(&t->m.counts.udp_lost, measured);
         if (lost)
             send_flow(t, f);
     }
@@ -277,30 +267,30 @@ static void expire(struct udp_thread *t, uint64_t sent_before)
 /* Opens flow f: a UDP socket connect()ed to the server, in the thread's epoll. */
 static void open_flow(struct udp_thread *t, struct uflow *f)
 {
-    const struct bench_config *cfg = t->cfg;
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)(f - t->flows)};
+    const struct bench_config *cfg = t->m.cfg;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = f};
     int buf = SOCK_BUF;
 
     f->fd = socket(cfg->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (f->fd < 0) {
-        count(&t->counts.connect_failures, 1);
+        count(&t->m.counts.connect_failures, 1);
         return;
     }
     /* Best effort: a deep window of large datagrams should not overflow the default. */
     setsockopt(f->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
     setsockopt(f->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
     if (connect(f->fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) < 0 ||
-        epoll_ctl(t->epfd, EPOLL_CTL_ADD, f->fd, &ev) < 0) {
-        count(&t->counts.connect_failures, 1);
+        epoll_ctl(t->m.epfd, EPOLL_CTL_ADD, f->fd, &ev) < 0) {
+        count(&t->m.counts.connect_failures, 1);
         close(f->fd);
         f->fd = -1;
         return;
     }
     f->was_open = 1;
-    count(&t->counts.connected, 1);
+    count(&t->m.counts.connected, 1);
 }
 
-/* load_go() was seen: the clock is complete; every flow starts. */
+/* crew_go() was seen: the clock is complete; every flow starts. */
 static void start_load(struct udp_thread *t)
 {
     t->loading = 1;
@@ -308,7 +298,7 @@ static void start_load(struct udp_thread *t)
     for (long i = 0; i < t->n; i++) {
         struct uflow *f = &t->flows[i];
 
-        if (t->cfg->rate > 0)
+        if (t->m.cfg->rate > 0)
             sched_init(&f->sched, t->now, t->interval_ns, i, t->n);
         send_flow(t, f);
     }
@@ -336,12 +326,12 @@ static uint64_t earliest(uint64_t a, uint64_t b)
  * wait for the last echoes is not load. */
 static void cpu_clock(struct udp_thread *t)
 {
-    if (t->cpu_started == 0 && t->now >= t->clk->measure_ns) {
-        t->cpu_ns = evwait_thread_cpu_ns();
+    if (t->cpu_started == 0 && t->now >= t->m.clk->measure_ns) {
+        t->m.cpu_ns = evwait_thread_cpu_ns();
         t->cpu_started = 1;
     }
-    if (t->cpu_started == 1 && t->now >= t->clk->end_ns) {
-        t->cpu_ns = evwait_thread_cpu_ns() - t->cpu_ns;
+    if (t->cpu_started == 1 && t->now >= t->m.clk->end_ns) {
+        t->m.cpu_ns = evwait_thread_cpu_ns() - t->m.cpu_ns;
         t->cpu_started = 2;
     }
 }
@@ -350,7 +340,7 @@ static void cpu_clock(struct udp_thread *t)
  * when to look again. */
 static uint64_t tick(struct udp_thread *t)
 {
-    uint64_t deadline = t->now + 1000 * MS; /* before load_go() the eventfd wakes us */
+    uint64_t deadline = t->now + 1000 * MS; /* before crew_go() the eventfd wakes us */
 
     if (!t->loading)
         return deadline;
@@ -361,10 +351,11 @@ static uint64_t tick(struct udp_thread *t)
         /* A tenth of --lost-after late at most, but no busier than every millisecond. */
         t->next_scan = t->now + (t->lost_ns / 10 > MS ? t->lost_ns / 10 : MS);
     }
-    deadline = earliest(t->next_scan, sending(t) ? t->clk->end_ns : t->clk->end_ns + t->lost_ns);
+    deadline =
+        earliest(t->next_scan, sending(t) ? t->m.clk->end_ns : t->m.clk->end_ns + t->lost_ns);
     if (!t->cpu_started)
-        deadline = earliest(deadline, t->clk->measure_ns);
-    if (t->cfg->rate > 0 && sending(t))
+        deadline = earliest(deadline, t->m.clk->measure_ns);
+    if (t->m.cfg->rate > 0 && sending(t))
         deadline = earliest(deadline, send_due(t));
     return deadline;
 }
@@ -372,8 +363,8 @@ static uint64_t tick(struct udp_thread *t)
 /* Returns non-zero once the window is over and nothing is in flight or --lost-after passed. */
 static int done(const struct udp_thread *t)
 {
-    return t->loading && t->now >= t->clk->end_ns &&
-           (t->out == 0 || t->now >= t->clk->end_ns + t->lost_ns);
+    return t->loading && t->now >= t->m.clk->end_ns &&
+           (t->out == 0 || t->now >= t->m.clk->end_ns + t->lost_ns);
 }
 
 static void *run(void *arg)
@@ -387,17 +378,17 @@ static void *run(void *arg)
     for (; !done(t); t->now = clock_now_ns()) {
         int n;
 
-        if (!t->loading && atomic_load_explicit(&t->go, memory_order_acquire))
+        if (!t->loading && atomic_load_explicit(&t->m.go, memory_order_acquire))
             start_load(t);
-        n = evwait(t->epfd, ev, EVENTS, t->now, tick(t));
+        n = evwait(t->m.epfd, ev, EVENTS, t->now, tick(t));
         t->now = clock_now_ns();
         for (int i = 0; i < n; i++)
-            if (ev[i].data.u32 != NO_FLOW)
-                on_event(t, &t->flows[ev[i].data.u32], ev[i].events);
+            if (ev[i].data.ptr) /* NULL: the go eventfd */
+                on_event(t, ev[i].data.ptr, ev[i].events);
     }
     cpu_clock(t);
     if (t->cpu_started != 2)
-        t->cpu_ns = 0;
+        t->m.cpu_ns = 0;
     expire(t, UINT64_MAX); /* what is still out now was not back within --lost-after */
     for (long i = 0; i < t->n; i++)
         if (t->flows[i].fd >= 0)
@@ -408,7 +399,7 @@ static void *run(void *arg)
 /* Points the receive batch at its buffers. */
 static void receive_buffers(struct udp_thread *t)
 {
-    size_t cap = t->cfg->size + 1;
+    size_t cap = t->m.cfg->size + 1;
 
     for (uint32_t i = 0; i < t->batch; i++) {
         t->riov[i] = (struct iovec){t->rbuf + i * cap, cap};
@@ -416,131 +407,60 @@ static void receive_buffers(struct udp_thread *t)
     }
 }
 
-/* Sets up thread index of n: its flows and their rings, its buffers, its epoll with go_fd. */
-static int thread_init(struct udp_thread *t, const struct bench_config *cfg,
-                       const struct bench_clock *clk, int index, int n, int go_fd)
+/* Sets up load thread m: its flows and their rings, its buffers. */
+static int thread_init(struct crew_member *m)
 {
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u32 = NO_FLOW};
+    struct udp_thread *t = (struct udp_thread *)m;
+    const struct bench_config *cfg = m->cfg;
     uint32_t slots = udp_track_slots(cfg->depth, cfg->rate, cfg->conns, cfg->lost_after_ms);
     size_t fit = RECV_MEM / (cfg->size + 1);
 
-    t->cfg = cfg;
-    t->clk = clk;
-    t->index = index;
-    t->nthreads = n;
-    t->go_fd = go_fd;
-    t->n = cfg->conns / n + (index < cfg->conns % n);
+    t->n = cfg->conns / m->nthreads + (m->index < cfg->conns % m->nthreads);
     t->lost_ns = (uint64_t)cfg->lost_after_ms * MS;
     t->salt = (uint32_t)(clock_now_ns() * 2654435761u) ^ (uint32_t)getpid();
     t->batch = fit >= BATCH ? BATCH : fit < 4 ? 4 : (uint32_t)fit;
-    hist_init(&t->hist);
     if (cfg->rate > 0)
         t->interval_ns = sched_interval_ns(cfg->rate, cfg->conns);
-    t->epfd = epoll_create1(EPOLL_CLOEXEC);
     t->flows = calloc((size_t)(t->n ? t->n : 1), sizeof(*t->flows));
     t->rbuf = malloc(t->batch * (cfg->size + 1));
-    if (t->epfd < 0 || !t->flows || !t->rbuf || epoll_ctl(t->epfd, EPOLL_CTL_ADD, go_fd, &ev) < 0 ||
-        (cfg->rate > 0 && dueq_init(&t->due, t->n) < 0))
+    if (!t->flows || !t->rbuf || (cfg->rate > 0 && dueq_init(&t->due, t->n) < 0))
         return -1;
     receive_buffers(t);
     for (long i = 0; i < t->n; i++) {
         t->flows[i].fd = -1;
-        t->flows[i].id = (uint32_t)(i * n + index);
+        t->flows[i].id = (uint32_t)(i * m->nthreads + m->index);
         if (udp_flow_init(&t->flows[i].tr, slots) < 0)
             return -1;
     }
     return 0;
 }
 
-static void thread_fini(struct udp_thread *t)
+static void thread_fini(struct crew_member *m)
 {
+    struct udp_thread *t = (struct udp_thread *)m;
+
     for (long i = 0; t->flows && i < t->n; i++)
         udp_flow_fini(&t->flows[i].tr);
     free(t->flows);
     free(t->rbuf);
     dueq_fini(&t->due);
-    if (t->epfd >= 0)
-        close(t->epfd);
 }
 
-int udp_load_start(const struct bench_config *cfg, const struct bench_clock *clk,
-                   struct udp_thread **threads)
+/* Adds the bytes each opened flow of thread m got back while measuring to *s. */
+static void add_spread(const struct crew_member *m, struct bench_spread *s)
 {
-    int n = cfg->threads, go_fd;
-    struct udp_thread *t = calloc((size_t)n, sizeof(*t));
+    const struct udp_thread *t = (const struct udp_thread *)m;
 
-    *threads = t;
-    if (!t) {
-        log_error("out of memory");
-        return -1;
-    }
-    for (int i = 0; i < n; i++)
-        t[i].epfd = t[i].go_fd = -1;
-    go_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    t[0].go_fd = go_fd; /* udp_load_finish() closes it, even if setting up fails */
-    for (int i = 0; i < n; i++) {
-        if (go_fd < 0 || thread_init(&t[i], cfg, clk, i, n, go_fd) < 0) {
-            log_error("setting up %ld flows: %s", cfg->conns, strerror(errno));
-            return -1;
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        int err = pthread_create(&t[i].tid, NULL, run, &t[i]);
-        if (err) {
-            log_error("pthread_create: %s", strerror(err));
-            return -1;
-        }
-        t[i].started = 1;
-    }
-    return 0;
+    for (long i = 0; t->flows && i < t->n; i++)
+        if (t->flows[i].was_open)
+            crew_spread_add(s, t->flows[i].measured);
 }
 
-void udp_load_go(struct udp_thread *threads, int n)
-{
-    uint64_t one = 1;
-
-    if (!threads)
-        return;
-    for (int i = 0; i < n; i++)
-        atomic_store_explicit(&threads[i].go, 1, memory_order_release);
-    if (threads[0].go_fd >= 0 && write(threads[0].go_fd, &one, sizeof(one)) < 0)
-        log_error("waking the load threads: %s", strerror(errno));
-}
-
-void udp_load_peek(struct udp_thread *threads, int n, struct bench_counts *c)
-{
-    memset(c, 0, sizeof(*c));
-    for (int i = 0; i < n; i++)
-        bench_counts_add(c, &threads[i].counts);
-}
-
-/* Adds the bytes each opened flow got back while measuring to *s. */
-static void add_spread(const struct udp_thread *t, struct bench_spread *s)
-{
-    for (long i = 0; t->flows && i < t->n; i++) {
-        const struct uflow *f = &t->flows[i];
-
-        if (f->was_open)
-            bench_spread_add(s, f->measured);
-    }
-}
-
-void udp_load_finish(struct udp_thread *threads, int n, struct hist *h, struct bench_counts *c,
-                     struct bench_spread *spread, uint64_t *thread_cpu_ns)
-{
-    hist_init(h);
-    memset(c, 0, sizeof(*c));
-    memset(spread, 0, sizeof(*spread));
-    for (int i = 0; threads && i < n; i++) {
-        if (threads[i].started)
-            pthread_join(threads[i].tid, NULL);
-        hist_merge(h, &threads[i].hist);
-        bench_counts_add(c, &threads[i].counts);
-        add_spread(&threads[i], spread);
-        *thread_cpu_ns += threads[i].cpu_ns;
-        thread_fini(&threads[i]);
-    }
-    if (threads && threads[0].go_fd >= 0)
-        close(threads[0].go_fd);
-    free(threads);
-}
+const struct crew_kind load_udp = {
+    .size = sizeof(struct udp_thread),
+    .what = "flows",
+    .init = thread_init,
+    .run = run,
+    .spread = add_spread,
+    .fini = thread_fini,
+};

@@ -607,3 +607,13 @@ double json_num(const char *json, const char *key)
     assert_non_null(p);
     return atof(p + strlen(k));
 }
+
+void for_each_model(struct server *s, void (*fn)(struct server *s, const char *model))
+{
+    char models[256], *save = NULL;
+    const char *env = getenv("MODELS");
+
+    snprintf(models, sizeof(models), "%s", env && *env ? env : "iterative epoll");
+    for (char *m = strtok_r(models, " ", &save); m; m = strtok_r(NULL, " ", &save))
+        fn(s, m);
+}

@@ -142,4 +142,9 @@ void bench(const char *const *args, int port, struct run_result *r);
  * when there is none. */
 double json_num(const char *json, const char *key);
 
+/* Calls fn(s, model) for each model in $MODELS (tests/run.sh sets it: the models
+ * echo-server --list-models names; unset, "iterative epoll"): for tests that loop over the
+ * models themselves. */
+void for_each_model(struct server *s, void (*fn)(struct server *s, const char *model));
+
 #endif

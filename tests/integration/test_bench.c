@@ -55,15 +55,10 @@ static void bench_model(struct server *s, const char *model)
     server_release(s);
 }
 
-/* Every model in $MODELS (tests/run.sh sets it: the models echo-server --list-models names). */
+/* Every model in $MODELS. */
 static void test_bench_against_every_model(void **state)
 {
-    char models[256], *save = NULL;
-    const char *env = getenv("MODELS");
-
-    snprintf(models, sizeof(models), "%s", env && *env ? env : "iterative epoll");
-    for (char *m = strtok_r(models, " ", &save); m; m = strtok_r(NULL, " ", &save))
-        bench_model(*state, m);
+    for_each_model(*state, bench_model);
 }
 
 /* Bulk: both directions at full speed, still every byte checked. */
