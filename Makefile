@@ -74,10 +74,11 @@ UNIT_TESTS = test_net test_io test_service test_num test_server_options test_ben
              test_cli test_server_model test_server_evloop test_server_conn \
              test_service_simple test_server_guard test_bench_udp_track test_bench_udp_wire
 INTEG_TESTS = test_command_line test_bench test_bench_udp test_echo_server test_echo_client test_concurrency test_udp_server \
+              test_simple_services \
               test_proxy_protocol test_nagle
 # Integration tests that run once per model.
 MODEL_TESTS = test_echo_server test_echo_client test_concurrency test_proxy_protocol test_nagle \
-              test_udp_server
+              test_udp_server test_simple_services
 HARNESS_SRC = tests/integration/harness.c
 # The hostile-client suite; it runs each case against every model of MODELS (below) itself.
 HOSTILE_TESTS = tests/hostile/run_hostile.py

@@ -64,20 +64,19 @@ int activate_sockets(int *stream, int *dgram, char *err, size_t len)
 {
     const char *pid_s = getenv("LISTEN_PID"), *fds_s = getenv("LISTEN_FDS");
     char why[128];
-    long long pid, fds;
+    long long pid, fds = 0;
     int r = 1;
 
     *stream = *dgram = -1;
     if (!pid_s || !fds_s)
         return 0;
-    /* Not for us: they were meant for the process that exec'd us. */
-    if (num_parse(pid_s, 1, 1LL << 31, &pid, why) < 0 || pid != (long long)getpid()) {
+    /* Not for us (they were meant for the process that exec'd us), or none passed. */
+    if (num_parse(pid_s, 1, 1LL << 31, &pid, why) < 0 || pid != (long long)getpid() ||
+        (num_parse(fds_s, 0, 1 << 20, &fds, why) == 0 && fds == 0)) {
         r = 0;
     } else if (num_parse(fds_s, 0, 1 << 20, &fds, why) < 0) {
         snprintf(err, len, "socket activation: LISTEN_FDS: %s", why);
         r = -1;
-    } else if (fds == 0) {
-        r = 0;
     } else if (fds > 2) {
         snprintf(err, len,
                  "socket activation: %lld sockets passed, but echo-server serves at most two "

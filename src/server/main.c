@@ -111,12 +111,42 @@ static int list_models(void)
     return 0;
 }
 
+/* The readiness line: once it is out, the sockets are bound and clients may come. */
+static void log_listening(const struct server *srv, const struct model *model, int from_systemd)
+{
+    const struct server_config *cfg = srv->cfg;
+    char addr[NET_ADDR_LEN];
+
+    log_notice("listening on %s (%sservice %s, model %s%s%s)",
+               net_fd_addr(srv->listen_fd >= 0 ? srv->listen_fd : srv->udp_fd, 0, addr),
+               protocols(srv), service_name(cfg->service.kind), model->name,
+               cfg->service.proxy ? ", PROXY protocol" : "", from_systemd ? ", from systemd" : "");
+    log_debug("max connections %ld, max pending %zu bytes, idle timeout %d s", srv->max_conns,
+              cfg->max_pending, cfg->idle_timeout);
+}
+
+/* Closes the sockets and, after a stop, says what was served. */
+static void finish(struct server *srv)
+{
+    char udp[SERVER_UDP_SUMMARY_LEN];
+
+    if (srv->listen_fd >= 0)
+        close(srv->listen_fd);
+    if (srv->udp_fd >= 0)
+        close(srv->udp_fd);
+    if (sig_stop_requested())
+        log_info("stopped by %s: %llu clients, %llu bytes in, %llu bytes out%s",
+                 sig_stop_signal() == SIGINT ? "SIGINT" : "SIGTERM",
+                 atomic_load(&srv->stats->clients), atomic_load(&srv->stats->bytes_in),
+                 atomic_load(&srv->stats->bytes_out), server_udp_summary(srv, udp, sizeof(udp)));
+}
+
 int main(int argc, char **argv)
 {
     struct server_config cfg;
     struct server srv = {.cfg = &cfg, .listen_fd = -1, .udp_fd = -1};
     const struct model *model;
-    char err[NET_ERR_LEN], addr[NET_ADDR_LEN];
+    char err[NET_ERR_LEN];
     long budget;
     int r, from_systemd;
 
@@ -150,27 +180,11 @@ int main(int argc, char **argv)
     }
     if (srv.listen_fd >= 0)
         net_set_nonblock(srv.listen_fd, 1);
-    log_notice("listening on %s (%sservice %s, model %s%s%s)",
-               net_fd_addr(srv.listen_fd >= 0 ? srv.listen_fd : srv.udp_fd, 0, addr),
-               protocols(&srv), service_name(cfg.service.kind), model->name,
-               cfg.service.proxy ? ", PROXY protocol" : "", from_systemd ? ", from systemd" : "");
-    log_debug("max connections %ld, max pending %zu bytes, idle timeout %d s", srv.max_conns,
-              cfg.max_pending, cfg.idle_timeout);
+    log_listening(&srv, model, from_systemd);
     if (stats_start(&srv) < 0)
         log_error("stats: %s", strerror(errno));
     r = model->run(&srv);
     stats_stop();
-    if (srv.listen_fd >= 0)
-        close(srv.listen_fd);
-    if (srv.udp_fd >= 0)
-        close(srv.udp_fd);
-    if (sig_stop_requested()) {
-        char udp[SERVER_UDP_SUMMARY_LEN];
-
-        log_info("stopped by %s: %llu clients, %llu bytes in, %llu bytes out%s",
-                 sig_stop_signal() == SIGINT ? "SIGINT" : "SIGTERM",
-                 atomic_load(&srv.stats->clients), atomic_load(&srv.stats->bytes_in),
-                 atomic_load(&srv.stats->bytes_out), server_udp_summary(&srv, udp, sizeof(udp)));
-    }
+    finish(&srv);
     return r == 0 ? 0 : 1;
 }

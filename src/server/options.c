@@ -201,6 +201,40 @@ static int bind_addr(const char *s, struct server_config *cfg, char *host, char 
     return p ? port(p, &cfg->port, err) : 0;
 }
 
+/* Applies one of the UDP options. Returns 0, or -1 with the reason in err. */
+static int apply_udp(int opt, const char *arg, struct server_config *cfg, char *err)
+{
+    long long v;
+
+    switch (opt) {
+    case OPT_PROTO:
+        return proto(arg, cfg, err);
+    case 'u':
+        cfg->proto = SERVER_UDP;
+        return 0;
+    case OPT_RATE_LIMIT:
+    case OPT_RATE_LIMIT_TOTAL:
+        if (cli_number(opt == OPT_RATE_LIMIT ? "--rate-limit" : "--rate-limit-total", arg, 0,
+                       100000000, &v, err) < 0)
+            return -1;
+        *(opt == OPT_RATE_LIMIT ? &cfg->guard.rate : &cfg->guard.rate_total) = (unsigned)v;
+        return 0;
+    case OPT_NO_LOOP_GUARD:
+        cfg->guard.ports = 0;
+        return 0;
+    case OPT_NO_BROADCAST_GUARD:
+        cfg->guard.broadcast = 0;
+        return 0;
+    case OPT_MAX_DATAGRAM:
+        if (cli_number("--max-datagram", arg, 1, SERVER_MAX_DATAGRAM_DEFAULT, &v, err) < 0)
+            return -1;
+        cfg->max_datagram = (size_t)v;
+        return 0;
+    }
+    snprintf(err, OPTIONS_ERR_LEN, "unknown option");
+    return -1;
+}
+
 /* Applies one option. Returns 0, or -1 with the reason in err. */
 static int apply(int opt, const char *arg, struct server_config *cfg, char *host, char *err)
 {
@@ -281,28 +315,13 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
         cfg->list_models = 1;
         return 0;
     case OPT_PROTO:
-        return proto(arg, cfg, err);
     case 'u':
-        cfg->proto = SERVER_UDP;
-        return 0;
     case OPT_RATE_LIMIT:
     case OPT_RATE_LIMIT_TOTAL:
-        if (cli_number(opt == OPT_RATE_LIMIT ? "--rate-limit" : "--rate-limit-total", arg, 0,
-                       100000000, &v, err) < 0)
-            return -1;
-        *(opt == OPT_RATE_LIMIT ? &cfg->guard.rate : &cfg->guard.rate_total) = (unsigned)v;
-        return 0;
     case OPT_NO_LOOP_GUARD:
-        cfg->guard.ports = 0;
-        return 0;
     case OPT_NO_BROADCAST_GUARD:
-        cfg->guard.broadcast = 0;
-        return 0;
     case OPT_MAX_DATAGRAM:
-        if (cli_number("--max-datagram", arg, 1, SERVER_MAX_DATAGRAM_DEFAULT, &v, err) < 0)
-            return -1;
-        cfg->max_datagram = (size_t)v;
-        return 0;
+        return apply_udp(opt, arg, cfg, err);
     case 'U':
         cfg->user = arg;
         return 0;

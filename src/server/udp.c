@@ -17,13 +17,17 @@
 /* Returns the port fd is bound to, or 0. */
 static uint16_t bound_port(int fd)
 {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in;
+        struct sockaddr_in6 in6;
+    } a;
+    socklen_t len = sizeof(a);
 
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+    memset(&a, 0, sizeof(a));
+    if (getsockname(fd, &a.sa, &len) < 0)
         return 0;
-    return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                          : ((struct sockaddr_in *)&ss)->sin_port);
+    return ntohs(a.sa.sa_family == AF_INET6 ? a.in6.sin6_port : a.in.sin_port);
 }
 
 int udp_bind(struct server *srv, char *err)
