@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../log.h"
+#include "evwait.h"
 
 static struct crew_member *member(const struct crew *c, int i)
 {
@@ -78,6 +79,22 @@ void crew_go(struct crew *c)
      * they still see go within the second they wait at most. */
     if (member(c, 0)->go_fd >= 0 && write(member(c, 0)->go_fd, &one, sizeof(one)) < 0)
         log_error("waking the load threads: %s", strerror(errno));
+}
+
+int crew_told_to_go(const struct crew_member *m)
+{
+    return atomic_load_explicit(&m->go, memory_order_acquire);
+}
+
+int crew_wait(struct crew_member *m, struct epoll_event *ev, int max, uint64_t now,
+              uint64_t deadline)
+{
+    int n = evwait(m->epfd, ev, max, now, deadline), kept = 0;
+
+    for (int i = 0; i < n; i++)
+        if (ev[i].data.ptr) /* NULL: the go eventfd, whose news is m->go */
+            ev[kept++] = ev[i];
+    return kept;
 }
 
 /* Adds the counters of src to dst. */

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 
 #include "bench.h"
 
@@ -52,6 +53,14 @@ int crew_start(struct crew *c, const struct crew_kind *kind, const struct bench_
 
 /* Starts the load: clk's load_ns, measure_ns and end_ns must be set. */
 void crew_go(struct crew *c);
+
+/* Returns non-zero once crew_go() was called: clk is complete. */
+int crew_told_to_go(const struct crew_member *m);
+
+/* Waits on m's epoll until deadline (ns; now is the time now) and stores the events of the
+ * kind's own descriptors in ev (at most max), the go eventfd's left out. Returns how many. */
+int crew_wait(struct crew_member *m, struct epoll_event *ev, int max, uint64_t now,
+              uint64_t deadline);
 
 /* Sums the live counters of the running threads into *counts (for the progress line). */
 void crew_peek(const struct crew *c, struct bench_counts *counts);

@@ -366,13 +366,12 @@ static void *run(void *arg)
          t->now = clock_now_ns()) {
         int n;
 
-        if (!t->loading && atomic_load_explicit(&t->m.go, memory_order_acquire))
+        if (!t->loading && crew_told_to_go(&t->m))
             start_load(t);
-        n = evwait(t->m.epfd, ev, EVENTS, t->now, tick(t));
+        n = crew_wait(&t->m, ev, EVENTS, t->now, tick(t));
         t->now = clock_now_ns();
         for (int i = 0; i < n; i++)
-            if (ev[i].data.ptr) /* NULL: the eventfd of crew_go() */
-                on_event(t, ev[i].data.ptr, ev[i].events);
+            on_event(t, ev[i].data.ptr, ev[i].events);
     }
     t->m.cpu_ns = t->cpu_started ? evwait_thread_cpu_ns() - t->m.cpu_ns : 0;
     for (long i = 0; i < t->opened; i++)

@@ -378,13 +378,12 @@ static void *run(void *arg)
     for (; !done(t); t->now = clock_now_ns()) {
         int n;
 
-        if (!t->loading && atomic_load_explicit(&t->m.go, memory_order_acquire))
+        if (!t->loading && crew_told_to_go(&t->m))
             start_load(t);
-        n = evwait(t->m.epfd, ev, EVENTS, t->now, tick(t));
+        n = crew_wait(&t->m, ev, EVENTS, t->now, tick(t));
         t->now = clock_now_ns();
         for (int i = 0; i < n; i++)
-            if (ev[i].data.ptr) /* NULL: the go eventfd */
-                on_event(t, ev[i].data.ptr, ev[i].events);
+            on_event(t, ev[i].data.ptr, ev[i].events);
     }
     cpu_clock(t);
     if (t->cpu_started != 2)
