@@ -175,11 +175,16 @@ session_echo_eof() {
     finish stop
 }
 
-session_echo_long() {
-    start echo_server || return 1
+# long_line SERVER CLIENT: a line of 3000 bytes, longer than the client's buffer, then a short one.
+long_line() {
+    start "$1" || return 1
     line=$(printf '%0300d' 0 | sed 's/0/0123456789/g')
-    printf '%s\nshort\nq\n' "$line" | run echo_client 127.0.0.1 PORT
+    printf '%s\nshort\nq\n' "$line" | run "$2" 127.0.0.1 PORT
     finish stop
+}
+
+session_echo_long() {
+    long_line echo_server echo_client
 }
 
 session_echo_pieces() {
@@ -216,11 +221,8 @@ session_udp_echo() {
 }
 
 session_udp_echo_long() {
-    # A line longer than the buffer goes in pieces of 1023 bytes, each one datagram.
-    start udp_echo_server || return 1
-    line=$(printf '%0300d' 0 | sed 's/0/0123456789/g')
-    printf '%s\nshort\nq\n' "$line" | run udp_echo_client 127.0.0.1 PORT
-    finish stop
+    # The long line goes in pieces of 1023 bytes, each one datagram.
+    long_line udp_echo_server udp_echo_client
 }
 
 session_udp_truncated() {
