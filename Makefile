@@ -47,7 +47,7 @@ endif
 # test framework and peers for the interop tests.
 BUILD_DEPS = liburing-dev
 TEST_DEPS  = $(BUILD_DEPS) libcmocka-dev socat netcat-openbsd python3 iproute2 strace \
-             xinetd haproxy systemd mandoc
+             xinetd haproxy systemd mandoc nftables
 
 LIB_SRC    = src/net.c src/io.c src/service.c src/log.c src/sig.c src/clock.c src/num.c src/cli.c \
              src/proxy.c
@@ -93,8 +93,10 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB        = $(BUILD)/libtcpecho.a
 SERVER_LIB = $(BUILD)/libserver.a
 PROGRAMS   = $(BUILD)/echo-server $(BUILD)/echo-client $(BUILD)/echo-bench
-# The notes' four programs, corrected, one file each, for learners to read (classic/).
-CLASSIC    = $(addprefix $(BUILD)/classic/,hello_server hello_client echo_server echo_client)
+# The notes' four programs, corrected, and the echo pair rewritten for UDP, one file each, for
+# learners to read (classic/).
+CLASSIC    = $(addprefix $(BUILD)/classic/,hello_server hello_client echo_server echo_client \
+             udp_echo_server udp_echo_client)
 UNIT_BINS  = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 INTEG_BINS = $(addprefix $(BUILD)/tests/,$(INTEG_TESTS))
 ONCE_BINS  = $(addprefix $(BUILD)/tests/,$(filter-out $(MODEL_TESTS),$(INTEG_TESTS)))
