@@ -13,9 +13,9 @@ static const char too_long[] = "error: line too long\n";
 static const char no_memory[] = "error: out of memory\n";
 
 static const char *const names[] = {
-    [SERVICE_ECHO] = "echo",
-    [SERVICE_LINE] = "line",
-    [SERVICE_HELLO] = "hello",
+    [SERVICE_ECHO] = "echo",       [SERVICE_LINE] = "line",       [SERVICE_HELLO] = "hello",
+    [SERVICE_DISCARD] = "discard", [SERVICE_CHARGEN] = "chargen", [SERVICE_DAYTIME] = "daytime",
+    [SERVICE_TIME] = "time",
 };
 
 int service_parse(const char *name, enum service_kind *kind)
@@ -274,7 +274,7 @@ size_t service_on_data(struct session *s, const char *in, size_t len, struct ser
         return len;
     case SERVICE_LINE:
         return line_on_data(s, in, len, r);
-    case SERVICE_HELLO:
+    default: /* hello, discard, chargen, daytime, time: input is dropped (RFC 863, 864) */
         break;
     }
     return len;

@@ -8,7 +8,15 @@
 #include <stddef.h>
 #include <sys/uio.h>
 
-enum service_kind { SERVICE_ECHO, SERVICE_LINE, SERVICE_HELLO };
+enum service_kind {
+    SERVICE_ECHO,
+    SERVICE_LINE,
+    SERVICE_HELLO,
+    SERVICE_DISCARD, /* RFC 863: read and drop */
+    SERVICE_CHARGEN, /* RFC 864: rotating lines of printable characters */
+    SERVICE_DAYTIME, /* RFC 867: the date as a line of text */
+    SERVICE_TIME     /* RFC 868: 32-bit seconds since 1900, big-endian */
+};
 
 #define SERVICE_MAX_LINE_DEFAULT 8192
 #define SERVICE_MAX_LINE_LIMIT   (16u << 20)
