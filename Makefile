@@ -63,7 +63,9 @@ SERVER_LIBS   = -luring
 endif
 endif
 CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
-             src/client/pipe.c src/client/hello.c src/client/reads.c
+             src/client/pipe.c src/client/hello.c src/client/reads.c src/client/simple.c \
+             src/client/stamp.c src/client/udp.c src/client/udp_prompt.c src/client/udp_pipe.c \
+             src/client/dgram.c
 BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pattern.c \
              src/bench/hist.c src/bench/sched.c src/bench/report.c src/bench/cpu.c \
              src/bench/setup.c src/bench/rss.c src/bench/dueq.c
