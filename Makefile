@@ -71,7 +71,8 @@ BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pat
              src/bench/setup.c src/bench/rss.c src/bench/dueq.c
 UNIT_TESTS = test_net test_io test_service test_num test_server_options test_bench_hist test_bench_sched \
              test_proxy test_bench_setup test_bench_report test_bench_dueq test_sig test_log test_clock \
-             test_cli test_server_model test_server_evloop test_server_conn
+             test_cli test_server_model test_server_evloop test_server_conn test_client_dgram \
+             test_client_stamp
 INTEG_TESTS = test_command_line test_bench test_echo_server test_echo_client test_concurrency \
               test_proxy_protocol test_nagle
 # Integration tests that run once per model.
@@ -157,6 +158,11 @@ $(BUILD)/tests/test_bench_report: $(call obj,tests/unit/test_bench_report.c src/
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
 $(BUILD)/tests/test_bench_dueq: $(call obj,tests/unit/test_bench_dueq.c src/bench/dueq.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+# The client's pure parts, each with its one source.
+$(BUILD)/tests/test_client_%: $(call obj,tests/unit/test_client_%.c src/client/%.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
