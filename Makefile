@@ -74,7 +74,7 @@ UNIT_TESTS = test_net test_io test_service test_num test_server_options test_ben
              test_cli test_server_model test_server_evloop test_server_conn test_client_dgram \
              test_client_stamp
 INTEG_TESTS = test_command_line test_bench test_echo_server test_echo_client test_concurrency \
-              test_proxy_protocol test_nagle
+              test_proxy_protocol test_nagle test_udp_client
 # Integration tests that run once per model.
 MODEL_TESTS = test_echo_server test_echo_client test_concurrency test_proxy_protocol test_nagle
 HARNESS_SRC = tests/integration/harness.c

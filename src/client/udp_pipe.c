@@ -163,6 +163,26 @@ static int resend_overdue(struct udp_pipe *p)
     return -1;
 }
 
+/*
+ * Writes out what is echoed, cuts the input waiting into the slots that frees, sends the new
+ * datagrams, and again while that cuts more (discard: a datagram sent is done with at once).
+ * Returns 0, or -1 after logging.
+ */
+static int advance(struct udp_pipe *p)
+{
+    unsigned long long cut;
+
+    do {
+        cut = p->w.next_seq;
+        if (write_echoed(p) < 0)
+            return -1;
+        cut_input(p);
+        if (send_new(p) < 0)
+            return -1;
+    } while (p->w.next_seq != cut);
+    return write_echoed(p);
+}
+
 /* Is everything read, sent, and (for echo) echoed and written out? */
 static int done(const struct udp_pipe *p)
 {
@@ -176,11 +196,7 @@ static int run(struct udp_pipe *p)
     int wait, r;
 
     for (;;) {
-        /* Out first: the slots it frees take the input waiting to be cut. */
-        if (write_echoed(p) < 0)
-            return -1;
-        cut_input(p);
-        if (send_new(p) < 0)
+        if (advance(p) < 0)
             return -1;
         if (done(p))
             return 0;
