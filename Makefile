@@ -78,7 +78,7 @@ INTEG_TESTS = test_command_line test_bench test_echo_server test_echo_client tes
               test_proxy_protocol test_nagle test_udp_client
 # Integration tests that run once per model.
 MODEL_TESTS = test_echo_server test_echo_client test_concurrency test_proxy_protocol test_nagle \
-              test_udp_server test_simple_services
+              test_udp_server test_simple_services test_udp_client
 HARNESS_SRC = tests/integration/harness.c
 # The hostile-client suite; it runs each case against every model of MODELS (below) itself.
 HOSTILE_TESTS = tests/hostile/run_hostile.py

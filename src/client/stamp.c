@@ -10,7 +10,7 @@ time_t stamp_time_decode(const unsigned char b[4], uint32_t *raw)
     *raw = v;
     /* Unsigned arithmetic modulo 2^32: the servers that keep counting after 2036 (RFC 868
      * gives no era) come out right, and no value is before 1970. */
-    return (time_t)(uint32_t)(v - STAMP_EPOCH_1900);
+    return (time_t)(uint32_t)(v - SERVICE_TIME_OFFSET);
 }
 
 char *stamp_time_text(const unsigned char b[4], char *buf)

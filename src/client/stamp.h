@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <time.h>
 
-/* Seconds from 1900-01-01 to 1970-01-01: RFC 868's epoch to Unix's. */
-#define STAMP_EPOCH_1900 2208988800u
+#include "../service.h"
+
 /* Room for stamp_time_text()'s line. */
 #define STAMP_TEXT_LEN 80
 

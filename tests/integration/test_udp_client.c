@@ -1,8 +1,8 @@
 /*
- * test_udp_client: the real echo-client -u against stand-in UDP servers started here on
- * 127.0.0.1 port 0 — one that echoes, one that drops the first copy of every datagram, one
- * that never answers, one that garbles, and fixed replies for the simple services — and the
- * simple services over TCP against stand-ins too. Each stand-in is a forked child that tells
+ * test_udp_client: the real echo-client -u against the real echo-server -u (echo and the simple
+ * services, over UDP and TCP), and against stand-in servers started here on 127.0.0.1 port 0
+ * for what a real server does not do — drop the first copy of every datagram, never answer,
+ * garble — and for exact output from fixed answers. Each stand-in is a forked child that tells
  * the test the length of every datagram it received.
  */
 #include <setjmp.h>
@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -32,11 +33,11 @@ enum standin_mode {
     ST_SILENT,     /* nothing back */
     ST_GARBLE,     /* echoed with its last byte changed */
     ST_REPLY,      /* the fixed reply, to any datagram */
-    ST_TCP_ONCE,   /* TCP: the fixed reply to one connection, then close */
-    ST_TCP_STREAM  /* TCP: the fixed reply over and over until the client goes */
+    ST_TCP_ONCE    /* TCP: the fixed reply to one connection, then close */
 };
 
 struct standin {
+    struct server srv; /* the real echo-server, when a test starts it */
     pid_t pid;
     int port;
     int log_fd; /* one line "LEN\n" per datagram received (non-blocking read end) */
@@ -91,15 +92,13 @@ static void serve_udp(int fd, int log_fd, const struct standin *st)
     }
 }
 
-/* The TCP stand-in, in the child: one connection, the reply once or until the client goes. */
+/* The TCP stand-in, in the child: one connection, the reply, then close. */
 static void serve_tcp(int lfd, const struct standin *st)
 {
     int fd = accept(lfd, NULL, NULL);
 
-    do
-        if (send(fd, st->reply, st->reply_len, MSG_NOSIGNAL) < 0)
-            _exit(0);
-    while (st->mode == ST_TCP_STREAM);
+    if (send(fd, st->reply, st->reply_len, MSG_NOSIGNAL) < 0)
+        _exit(1);
     close(fd);
 }
 
@@ -155,15 +154,22 @@ static int standin_teardown(void **state)
     }
     if (st->log_fd >= 0)
         close(st->log_fd);
+    if (st->srv.pid > 0)
+        server_stop(&st->srv);
+    server_release(&st->srv);
     free(st);
     return 0;
 }
 
-/* Starts an echo server for the UDP echo tests: the one place to switch to echo-server -u. */
-static void echo_server_start(struct standin *st)
+/* Starts echo-server -u -s SERVICE (with the model under test) and returns its port. Its
+ * rate limits are off: the tests send faster than a person would. */
+static int server_udp(struct standin *st, const char *service)
 {
-    st->mode = ST_ECHO;
-    assert_int_equal(standin_start(st), 0);
+    const char *const args[] = {"-u", "-s", service, "--rate-limit", "0", "--rate-limit-total",
+                                "0",  NULL};
+
+    assert_int_equal(server_start(&st->srv, args), 0);
+    return st->srv.port;
 }
 
 /* Returns what the stand-in received so far, as "LEN\n" lines. */
@@ -225,12 +231,13 @@ static void test_every_byte_value(void **state)
     const char *const dflt[] = {"-u", NULL};
     struct standin *st = *state;
     char data[1024];
+    int port;
 
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (char)i;
-    echo_server_start(st);
-    round_trip_exact(one, st->port, data, sizeof(data));
-    round_trip_exact(dflt, st->port, data, sizeof(data));
+    port = server_udp(st, "echo");
+    round_trip_exact(one, port, data, sizeof(data));
+    round_trip_exact(dflt, port, data, sizeof(data));
 }
 
 /* Datagrams of 1, 1472 (a full Ethernet frame), 8192 and 65,507 bytes (the largest): three
@@ -241,8 +248,9 @@ static void test_sizes(void **state)
     struct standin *st = *state;
     size_t n, len;
     char *data;
+    int port;
 
-    echo_server_start(st);
+    port = server_udp(st, "echo");
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         const char *const opts[] = {"-u", "--size", sizes[i], NULL};
 
@@ -250,7 +258,7 @@ static void test_sizes(void **state)
         len = 3 * n + n / 2 + 1;
         data = malloc(len);
         fill_random(data, len, (unsigned)n);
-        round_trip_exact(opts, st->port, data, len);
+        round_trip_exact(opts, port, data, len);
         free(data);
     }
 }
@@ -264,8 +272,7 @@ static void test_one_mib(void **state)
     char *data = malloc(len);
 
     fill_random(data, len, 3);
-    echo_server_start(st);
-    round_trip_exact(opts, st->port, data, len);
+    round_trip_exact(opts, server_udp(st, "echo"), data, len);
     free(data);
 }
 
@@ -275,7 +282,8 @@ static void test_empty_input(void **state)
     const char *const opts[] = {"-u", NULL};
     struct standin *st = *state;
 
-    echo_server_start(st);
+    st->mode = ST_ECHO;
+    assert_int_equal(standin_start(st), 0);
     round_trip_exact(opts, st->port, "", 0);
     assert_string_equal(standin_log(st), "");
 }
@@ -369,7 +377,8 @@ static void test_usage_errors(void **state)
     struct standin *st = *state;
     struct run_result r;
 
-    echo_server_start(st);
+    st->mode = ST_ECHO;
+    assert_int_equal(standin_start(st), 0);
     run_udp(line, st->port, "x\n", 2, &r);
     assert_int_equal(r.status, 2);
     assert_true(strncmp(r.err, "echo-client: the line service is TCP only\nUsage: ", 49) == 0);
@@ -447,6 +456,135 @@ static void test_udp_discard(void **state)
     run_result_free(&r);
 }
 
+/* Runs echo-client OPTS against port with no input and checks it succeeded quietly. Returns
+ * stdout (malloc'd). */
+static char *run_quietly(const char *const *opts, int port, size_t *len)
+{
+    struct run_result r;
+    char *out;
+
+    run_udp(opts, port, NULL, 0, &r);
+    assert_string_equal(r.err, "");
+    assert_int_equal(r.status, 0);
+    out = r.out;
+    *len = r.out_len;
+    free(r.err);
+    return out;
+}
+
+/* Checks that out is "DATE UTC (N seconds since 1900)\n" with N within a minute of now. */
+static void assert_time_now(const char *out)
+{
+    unsigned long long n, now = (unsigned long long)time(NULL) + 2208988800ull;
+    const char *p = strstr(out, " UTC (");
+
+    assert_non_null(p);
+    assert_int_equal(sscanf(p, " UTC (%llu seconds since 1900)", &n), 1);
+    assert_true(n + 60 > now && n < now + 60);
+    assert_string_equal(strchr(p, ')'), ")\n");
+}
+
+/* Checks that out is daytime's line as the server sends it, "Sat Dec  5 16:45:10 2026\n", its
+ * CRLF made a newline. */
+static void assert_daytime(const char *out)
+{
+    char day[4], month[4];
+    int d, h, m, sec, y;
+
+    assert_int_equal(sscanf(out, "%3s %3s %d %d:%d:%d %d", day, month, &d, &h, &m, &sec, &y), 7);
+    assert_int_equal(strlen(out), 25);
+    assert_int_equal(out[24], '\n');
+}
+
+/* Checks that out (len bytes) is whole RFC 864 lines: 72 printable characters and CRLF. */
+static void assert_chargen_lines(const char *out, size_t len)
+{
+    assert_true(len > 0);
+    assert_int_equal(len % 74, 0);
+    for (size_t i = 0; i < len; i++) {
+        if (i % 74 < 72)
+            assert_true(out[i] >= ' ' && out[i] <= '~');
+        else
+            assert_int_equal(out[i], i % 74 == 72 ? '\r' : '\n');
+    }
+}
+
+/* The simple services of the real echo-server, over UDP. */
+static void test_server_services_udp(void **state)
+{
+    const char *const hello[] = {"-u", "-s", "hello", NULL};
+    const char *const daytime[] = {"-u", "-s", "daytime", NULL};
+    const char *const tm[] = {"-u", "-s", "time", NULL};
+    const char *const chargen[] = {"-u", "-s", "chargen", "--count", "3", NULL};
+    struct standin *st = *state;
+    size_t len;
+    char *out;
+
+    out = run_quietly(hello, server_udp(st, "hello"), &len);
+    assert_string_equal(out, "Message from server: Hello World!\n");
+    free(out);
+    server_stop(&st->srv);
+    out = run_quietly(daytime, server_udp(st, "daytime"), &len);
+    assert_daytime(out);
+    free(out);
+    server_stop(&st->srv);
+    out = run_quietly(tm, server_udp(st, "time"), &len);
+    assert_time_now(out);
+    free(out);
+    server_stop(&st->srv);
+    out = run_quietly(chargen, server_udp(st, "chargen"), &len);
+    assert_true(len >= 3 * 74 && len <= 3 * 512); /* three replies of whole lines */
+    assert_chargen_lines(out, len);
+    free(out);
+}
+
+/* discard over UDP against the real server: sent, nothing awaited, exit 0, nothing printed. */
+static void test_server_discard_udp(void **state)
+{
+    const char *const opts[] = {"-u", "-s", "discard", "--size", "100", NULL};
+    struct standin *st = *state;
+    char data[1000];
+    struct run_result r;
+
+    fill_random(data, sizeof(data), 5);
+    run_udp(opts, server_udp(st, "discard"), data, sizeof(data), &r);
+    assert_string_equal(r.err, "");
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.out_len, 0);
+    run_result_free(&r);
+}
+
+/* The simple services of the real echo-server over TCP: daytime, time, and discard as a pipe. */
+static void test_server_services_tcp(void **state)
+{
+    const char *const daytime[] = {"-s", "daytime", NULL};
+    const char *const tm[] = {"-s", "time", NULL};
+    const char *const discard[] = {"-s", "discard", NULL};
+    struct standin *st = *state;
+    struct run_result r;
+    char data[100000];
+    size_t len;
+    char *out;
+
+    assert_int_equal(server_start(&st->srv, daytime), 0);
+    out = run_quietly(daytime, st->srv.port, &len);
+    assert_daytime(out);
+    free(out);
+    server_stop(&st->srv);
+    assert_int_equal(server_start(&st->srv, tm), 0);
+    out = run_quietly(tm, st->srv.port, &len);
+    assert_time_now(out);
+    free(out);
+    server_stop(&st->srv);
+    assert_int_equal(server_start(&st->srv, discard), 0);
+    fill_random(data, sizeof(data), 9);
+    run_udp(discard, st->srv.port, data, sizeof(data), &r);
+    assert_string_equal(r.err, "");
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.out_len, 0);
+    run_result_free(&r);
+}
+
 /* Starts echo-client -u OPTS on a terminal against port and waits for its first prompt. */
 static pid_t start_prompt(const char *const *opts, int port, int *master, char *buf, size_t cap,
                           size_t *len)
@@ -479,8 +617,7 @@ static void test_prompt_echo(void **state)
     int master;
     pid_t pid;
 
-    echo_server_start(st);
-    pid = start_prompt(opts, st->port, &master, buf, sizeof(buf), &len);
+    pid = start_prompt(opts, server_udp(st, "echo"), &master, buf, sizeof(buf), &len);
     assert_non_null(strstr(buf, "over UDP."));
     assert_int_equal(write(master, "hello there\n", 12), 12);
     assert_true(pty_expect(master, "Message from server: hello there\r\nInput message(Q to quit): ",
@@ -491,7 +628,6 @@ static void test_prompt_echo(void **state)
     assert_int_equal(write(master, "q\n", 2), 2);
     assert_int_equal(wait_exit(pid, HARNESS_WAIT_MS), 0);
     close(master);
-    standin_expect(st, "12\n1\n"); /* the quit word is the client's own */
 }
 
 /* On a terminal, a datagram with no reply is said, and the next line goes on. */
@@ -569,23 +705,19 @@ static void test_tcp_time_wrong_length(void **state)
     run_result_free(&r);
 }
 
-/* chargen over TCP as `echo-client -s chargen | head -c 1000`: the reader closing ends the
- * client quietly, exit 0, however long the server would go on. */
+/* chargen over TCP as `echo-client -s chargen | head -c 1000` against the real server: the
+ * reader closing ends the client quietly, exit 0, however long the server would go on. */
 static void test_tcp_chargen_reader_closes(void **state)
 {
-    static const char line[] =
-        "!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefgh\r\n";
+    const char *const args[] = {"-s", "chargen", NULL};
     struct standin *st = *state;
     char portstr[16], buf[1000];
     int out[2], err[2];
     ssize_t n;
     pid_t pid;
 
-    st->mode = ST_TCP_STREAM;
-    st->reply = line;
-    st->reply_len = sizeof(line) - 1;
-    assert_int_equal(standin_start(st), 0);
-    snprintf(portstr, sizeof(portstr), "%d", st->port);
+    assert_int_equal(server_start(&st->srv, args), 0);
+    snprintf(portstr, sizeof(portstr), "%d", st->srv.port);
     assert_int_equal(pipe(out), 0);
     assert_int_equal(pipe(err), 0);
     pid = fork();
@@ -606,7 +738,7 @@ static void test_tcp_chargen_reader_closes(void **state)
         n = read(out[0], buf + got, sizeof(buf) - got);
         assert_true(n > 0);
     }
-    assert_memory_equal(buf, line, sizeof(line) - 1);
+    assert_chargen_lines(buf, sizeof(buf) / 74 * 74);
     close(out[0]);
     assert_int_equal(wait_exit(pid, HARNESS_WAIT_MS), 0);
     assert_false(readable_within(err[0], 0) && read(err[0], buf, sizeof(buf)) > 0);
@@ -631,6 +763,9 @@ int main(void)
         T(test_udp_hello),
         T(test_udp_chargen),
         T(test_udp_discard),
+        T(test_server_services_udp),
+        T(test_server_discard_udp),
+        T(test_server_services_tcp),
         T(test_prompt_echo),
         T(test_prompt_no_reply),
         T(test_tcp_daytime),
