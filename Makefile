@@ -64,7 +64,9 @@ SERVER_LIBS   = -luring
 endif
 endif
 CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
-             src/client/pipe.c src/client/hello.c src/client/reads.c
+             src/client/pipe.c src/client/hello.c src/client/reads.c src/client/simple.c \
+             src/client/stamp.c src/client/udp.c src/client/udp_prompt.c src/client/udp_pipe.c \
+             src/client/dgram.c
 BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pattern.c \
              src/bench/hist.c src/bench/sched.c src/bench/report.c src/bench/cpu.c \
              src/bench/setup.c src/bench/rss.c src/bench/dueq.c src/bench/evwait.c \
@@ -73,13 +75,14 @@ BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pat
 UNIT_TESTS = test_net test_io test_service test_num test_server_options test_bench_hist test_bench_sched \
              test_proxy test_bench_setup test_bench_report test_bench_dueq test_sig test_log test_clock \
              test_cli test_server_model test_server_evloop test_server_conn \
-             test_service_simple test_server_guard test_bench_udp_track test_bench_udp_wire
+             test_service_simple test_server_guard test_bench_udp_track test_bench_udp_wire \
+             test_client_dgram test_client_stamp
 INTEG_TESTS = test_command_line test_bench test_bench_udp test_echo_server test_echo_client test_concurrency test_udp_server \
               test_simple_services \
-              test_proxy_protocol test_nagle
+              test_proxy_protocol test_nagle test_udp_client
 # Integration tests that run once per model.
 MODEL_TESTS = test_echo_server test_echo_client test_concurrency test_proxy_protocol test_nagle \
-              test_udp_server test_simple_services
+              test_udp_server test_simple_services test_udp_client
 HARNESS_SRC = tests/integration/harness.c
 # The hostile-client suite; it runs each case against every model of MODELS (below) itself.
 HOSTILE_TESTS = tests/hostile/run_hostile.py
@@ -173,6 +176,11 @@ $(BUILD)/tests/test_bench_udp_track: $(call obj,tests/unit/test_bench_udp_track.
 
 $(BUILD)/tests/test_bench_udp_wire: $(call obj,tests/unit/test_bench_udp_wire.c \
                                     src/bench/udp_wire.c src/bench/pattern.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+# The client's pure parts, each with its one source.
+$(BUILD)/tests/test_client_%: $(call obj,tests/unit/test_client_%.c src/client/%.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 

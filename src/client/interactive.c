@@ -11,8 +11,7 @@
 
 #define PROMPT "Input message(Q to quit): "
 
-/* Is line (its newline excluded) one of the words that quit? */
-static int is_quit(const char *line, size_t len)
+int client_is_quit(const char *line, size_t len)
 {
     static const char *const words[] = {"q", "Q", "quit", "exit"};
 
@@ -114,7 +113,7 @@ int client_interactive(int fd, const struct client_config *cfg)
             break;
         }
         word = len - (len > 0 && line[len - 1] == '\n');
-        if (is_quit(line, word))
+        if (client_is_quit(line, word))
             break;
         if (round_trip(fd, &sock, cfg, line, len) < 0)
             return 1;
