@@ -77,6 +77,8 @@ MODEL_TESTS = test_echo_server test_echo_client test_concurrency test_proxy_prot
 HARNESS_SRC = tests/integration/harness.c
 # The hostile-client suite; it runs each case against every model of MODELS (below) itself.
 HOSTILE_TESTS = tests/hostile/run_hostile.py
+# bench/report (RESULTS.md and the charts) on hand-written raw results.
+REPORT_TESTS = tests/report/test_report_udp.py
 # The golden transcripts of classic/, every console block of docs/GUIDE.md, the deployments
 # (inetd, xinetd, systemd socket activation, haproxy) with the real programs, the guide and the
 # deployments each in network namespaces of their own, and the man pages (lint, every option
@@ -179,7 +181,8 @@ deps:
 # The whole suite on one build: unit tests, then integration tests against the real binaries,
 # those about serving once per model (MODELS="epoll poll" to pick).
 check: $(PROGRAMS) $(CLASSIC) $(UNIT_BINS) $(INTEG_BINS)
-	@sh tests/run.sh $(BUILD) $(UNIT_BINS) $(ONCE_BINS) $(DOC_TESTS) $(HOSTILE_TESTS) -- \
+	@sh tests/run.sh $(BUILD) $(UNIT_BINS) $(ONCE_BINS) $(DOC_TESTS) $(HOSTILE_TESTS) \
+		$(REPORT_TESTS) -- \
 		$(MODEL_BINS)
 
 # Hostile clients against every model (slowloris, never-readers, resets, churn, half-close

@@ -2,9 +2,10 @@
 # Benchmarks every echo-server model and the echo servers a user would pick instead (socat,
 # ncat, xinetd, Node.js, uvloop, plain libuv and libevent C servers, Go) with echo-bench over
 # loopback, over TCP and over UDP (the UDP peers: xinetd's echo-dgram, socat UDP-RECVFROM,
-# libuv C, Go and Node.js UDP echoes), then writes bench/RESULTS.md and the SVG charts through bench/report/. Raw
-# results go to bench/results/. This is the driver: the jobs are in bench/lib/ (targets and
-# peers, servers, scenarios, perf, iperf3, the plan, the machine, the raw records).
+# libuv C, Go and Node.js UDP echoes), then writes bench/RESULTS.md and the SVG charts
+# through bench/report/. Raw results go to bench/results/. This is the driver: the jobs are in
+# bench/lib/ (targets and peers, servers, scenarios, perf, iperf3, the plan, the machine, the
+# raw records).
 #
 # The server runs pinned to one CPU and the load to another (taskset, when there are two);
 # every server is started on 127.0.0.1 afresh for each run, and only the processes this
@@ -197,4 +198,4 @@ record end "\"finished\":$(date +%s)" "\"loadavg\":$(jstr "$(loadavg)")" \
 	"\"jiffies\":$(jstr "$(cpu_jiffies)")"
 
 python3 "$HERE/report" --results "$RESULTS" --out "$HERE"
-say "done in $(elapsed)s: bench/RESULTS.md, bench/throughput.svg, bench/latency.svg, bench/bulk.svg"
+say "done in $(elapsed)s: bench/RESULTS.md, bench/throughput.svg, bench/latency.svg, bench/bulk.svg, bench/udp.svg"
