@@ -69,11 +69,14 @@ BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pat
              src/bench/setup.c src/bench/rss.c src/bench/dueq.c
 UNIT_TESTS = test_net test_io test_service test_num test_server_options test_bench_hist test_bench_sched \
              test_proxy test_bench_setup test_bench_report test_bench_dueq test_sig test_log test_clock \
-             test_cli test_server_model test_server_evloop test_server_conn
-INTEG_TESTS = test_command_line test_bench test_echo_server test_echo_client test_concurrency \
+             test_cli test_server_model test_server_evloop test_server_conn \
+             test_service_simple test_server_guard
+INTEG_TESTS = test_command_line test_bench test_echo_server test_echo_client test_concurrency test_udp_server \
+              test_simple_services \
               test_proxy_protocol test_nagle
 # Integration tests that run once per model.
-MODEL_TESTS = test_echo_server test_echo_client test_concurrency test_proxy_protocol test_nagle
+MODEL_TESTS = test_echo_server test_echo_client test_concurrency test_proxy_protocol test_nagle \
+              test_udp_server test_simple_services
 HARNESS_SRC = tests/integration/harness.c
 # The hostile-client suite; it runs each case against every model of MODELS (below) itself.
 HOSTILE_TESTS = tests/hostile/run_hostile.py

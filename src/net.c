@@ -188,6 +188,34 @@ int net_resolve(const char *host, uint16_t port, struct sockaddr_storage *addr, 
     return 0;
 }
 
+/* Opens a socket for one resolved address: its descriptor, or -1 (errno). a and b are the
+ * caller's two numbers (backlog and flags, a timeout, flags). */
+typedef int (*open_fn)(const struct addrinfo *ai, int a, int b);
+
+/*
+ * Resolves host:port with getaddrinfo()'s flags and calls open on each address in turn until
+ * one gives a descriptor. Returns it, or -1 with "what ADDRESS: reason" of the last failure in
+ * err: "bind 0.0.0.0:7000: Address already in use".
+ */
+static int each_address(const char *host, uint16_t port, int gai_flags, const char *what,
+                        open_fn open, int a, int b, char *err)
+{
+    struct addrinfo *res, *ai;
+    char addr[NET_ADDR_LEN];
+    int fd = -1;
+
+    res = resolve(host, port, gai_flags, err);
+    if (!res)
+        return -1;
+    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+        fd = open(ai, a, b);
+        if (fd < 0)
+            seterr(err, "%s %s: %s", what, net_format(ai->ai_addr, addr), strerror(errno));
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
 /* Creates a close-on-exec TCP socket bound to ai and listening. Returns fd, or -1 (errno). */
 static int listen_one(const struct addrinfo *ai, int backlog, int flags)
 {
@@ -210,20 +238,47 @@ static int listen_one(const struct addrinfo *ai, int backlog, int flags)
 
 int net_listen(const char *host, uint16_t port, int backlog, int flags, char *err)
 {
-    struct addrinfo *res, *ai;
-    char addr[NET_ADDR_LEN];
-    int fd = -1;
+    return each_address(host, port, AI_PASSIVE, "bind", listen_one, backlog, flags, err);
+}
 
-    res = resolve(host, port, AI_PASSIVE, err);
-    if (!res)
+int net_bind_udp_addr(const struct sockaddr *sa, socklen_t len, int flags)
+{
+    int fd, on = 1, saved, r = 0, rcvbuf = NET_UDP_RCVBUF;
+
+    fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
         return -1;
-    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = listen_one(ai, backlog, flags);
-        if (fd < 0)
-            seterr(err, "bind %s: %s", net_format(ai->ai_addr, addr), strerror(errno));
-    }
-    freeaddrinfo(res);
-    return fd;
+    if (flags & NET_REUSEPORT)
+        r = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+    /* Room for bursts: the default (about 200 KiB, some 300 small datagrams counting the
+     * kernel's overhead) drops datagrams when fifty senders have sixteen each in flight. Memory
+     * is only used while datagrams wait. Past net.core.rmem_max only with CAP_NET_ADMIN. */
+    if (r == 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    /* A dual-stack IPv6 socket reports IPv4 datagrams' destination with IP_PKTINFO. */
+    if (r == 0 && sa->sa_family == AF_INET6)
+        r = setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+    if (r == 0 && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0 &&
+        sa->sa_family == AF_INET)
+        r = -1;
+    if (r == 0 && bind(fd, sa, len) == 0)
+        return fd;
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+}
+
+/* net_bind_udp_addr() for each_address(). */
+static int bind_udp_one(const struct addrinfo *ai, int flags, int unused)
+{
+    (void)unused;
+    return net_bind_udp_addr(ai->ai_addr, ai->ai_addrlen, flags);
+}
+
+int net_bind_udp(const char *host, uint16_t port, int flags, char *err)
+{
+    return each_address(host, port, AI_PASSIVE, "bind udp", bind_udp_one, flags, 0, err);
 }
 
 /* Waits up to timeout_ms for a non-blocking connect on fd to finish. Returns 0 or -1 (errno). */
@@ -247,8 +302,9 @@ static int connect_wait(int fd, int timeout_ms)
 }
 
 /* Connects a new socket to ai within timeout_ms. Returns a blocking fd, or -1 (errno). */
-static int connect_one(const struct addrinfo *ai, int timeout_ms)
+static int connect_one(const struct addrinfo *ai, int timeout_ms, int unused)
 {
+    (void)unused;
     int fd, saved, r;
 
     fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
@@ -270,20 +326,7 @@ fail:
 
 int net_connect(const char *host, uint16_t port, int timeout_ms, char *err)
 {
-    struct addrinfo *res, *ai;
-    char addr[NET_ADDR_LEN];
-    int fd = -1;
-
-    res = resolve(host, port, AI_ADDRCONFIG, err);
-    if (!res)
-        return -1;
-    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = connect_one(ai, timeout_ms);
-        if (fd < 0)
-            seterr(err, "connect %s: %s", net_format(ai->ai_addr, addr), strerror(errno));
-    }
-    freeaddrinfo(res);
-    return fd;
+    return each_address(host, port, AI_ADDRCONFIG, "connect", connect_one, timeout_ms, 0, err);
 }
 
 int net_set_nonblock(int fd, int on)

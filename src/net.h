@@ -60,6 +60,24 @@ char *net_fd_addr(int fd, int peer, char *buf);
  */
 int net_listen(const char *host, uint16_t port, int backlog, int flags, char *err);
 
+/* The receive buffer a UDP server asks for (SO_RCVBUF): see net_bind_udp_addr(). */
+#define NET_UDP_RCVBUF (4 * 1024 * 1024)
+
+/* net_bind_udp flags. */
+#define NET_REUSEPORT 2 /* SO_REUSEPORT: one socket per loop thread on the same port */
+
+/*
+ * Resolves host (NULL: the wildcard addresses) and binds a UDP socket to the first address that
+ * accepts it, asking for each datagram's destination address (IP_PKTINFO, IPV6_RECVPKTINFO) so
+ * that answers leave from the address the client wrote to. Returns the fd, or -1 with "bind udp
+ * 0.0.0.0:7000: reason" in err.
+ */
+int net_bind_udp(const char *host, uint16_t port, int flags, char *err);
+
+/* Binds a UDP socket as net_bind_udp() does, to the address sa exactly. Returns the fd, or -1
+ * (errno). */
+int net_bind_udp_addr(const struct sockaddr *sa, socklen_t len, int flags);
+
 /*
  * Resolves host and connects to each address in turn until one answers, giving each at most
  * timeout_ms (0: the kernel's own limit). Returns a blocking fd, or -1 with the reason of the

@@ -1,6 +1,8 @@
-/* service: the echo, line and hello sessions, as pure functions of the bytes they are fed. */
+/* service: the echo, line, hello and inetd's simple services, as pure functions of the bytes
+ * they are fed (and, for daytime and time, of the clock). */
 #include "service.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +15,23 @@ static const char too_long[] = "error: line too long\n";
 static const char no_memory[] = "error: out of memory\n";
 
 static const char *const names[] = {
-    [SERVICE_ECHO] = "echo",
-    [SERVICE_LINE] = "line",
-    [SERVICE_HELLO] = "hello",
+    [SERVICE_ECHO] = "echo",       [SERVICE_LINE] = "line",       [SERVICE_HELLO] = "hello",
+    [SERVICE_DISCARD] = "discard", [SERVICE_CHARGEN] = "chargen", [SERVICE_DAYTIME] = "daytime",
+    [SERVICE_TIME] = "time",
 };
+
+/*
+ * chargen's 95 printable characters, twice over: line i (RFC 864) is the 72 characters from
+ * offset i, so every line is a slice of this constant and costs no copy.
+ */
+#define CHARGEN_CHARS 95
+static const char chargen_ring[] = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+                                   " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+static const char crlf[] = "\r\n";
+/* chargen lines per TCP reply: two segments each, within SERVICE_IOV_MAX. */
+#define CHARGEN_TCP_LINES (SERVICE_IOV_MAX / 2)
 
 int service_parse(const char *name, enum service_kind *kind)
 {
@@ -41,6 +56,7 @@ void service_session_init(struct session *s, const struct service_config *cfg)
     s->partial_len = 0;
     s->done = 0;
     s->want_proxy = cfg->proxy;
+    s->chargen_line = 0;
 }
 
 void service_session_fini(struct session *s)
@@ -82,12 +98,81 @@ static void greet(struct session *s, struct service_reply *r)
     finish(s, r, NULL);
 }
 
+size_t service_daytime(time_t t, char *buf, size_t len)
+{
+    struct tm tm;
+
+    if (!localtime_r(&t, &tm))
+        return (size_t)snprintf(buf, len, "%lld\r\n", (long long)t) % len;
+    return strftime(buf, len, "%a %b %e %H:%M:%S %Y\r\n", &tm);
+}
+
+void service_time(time_t t, unsigned char out[4])
+{
+    /* RFC 868 wraps in 2036; taken modulo 2^32, the value keeps counting from 0 then. */
+    uint32_t v = (uint32_t)((unsigned long long)t + SERVICE_TIME_OFFSET);
+
+    out[0] = (unsigned char)(v >> 24);
+    out[1] = (unsigned char)(v >> 16);
+    out[2] = (unsigned char)(v >> 8);
+    out[3] = (unsigned char)v;
+}
+
+/* Adds lines chargen lines from *line on to iov (two segments a line), moving *line on.
+ * Returns the segments used. */
+static int chargen_lines(unsigned *line, struct iovec *iov, int lines)
+{
+    int n = 0;
+
+    for (int i = 0; i < lines; i++) {
+        iov[n].iov_base = (void *)(chargen_ring + *line);
+        iov[n++].iov_len = SERVICE_CHARGEN_COLS;
+        iov[n].iov_base = (void *)crlf;
+        iov[n++].iov_len = 2;
+        *line = (*line + 1) % CHARGEN_CHARS;
+    }
+    return n;
+}
+
+/* What a service without input says as the connection opens: hello's greeting, daytime's
+ * line, time's four bytes (each then closes), or chargen's first lines. */
+static void start(struct session *s, struct service_reply *r)
+{
+    switch (s->cfg->kind) {
+    case SERVICE_HELLO:
+        greet(s, r);
+        break;
+    case SERVICE_DAYTIME:
+        reply_add(r, s->stamp, service_daytime(time(NULL), s->stamp, sizeof(s->stamp)));
+        finish(s, r, NULL);
+        break;
+    case SERVICE_TIME:
+        service_time(time(NULL), (unsigned char *)s->stamp);
+        reply_add(r, s->stamp, 4);
+        finish(s, r, NULL);
+        break;
+    case SERVICE_CHARGEN:
+        service_on_ready(s, r);
+        break;
+    default:
+        break;
+    }
+}
+
 void service_on_open(struct session *s, struct service_reply *r)
 {
     reply_reset(r);
-    /* Behind a proxy, hello greets once the header has said who is there. */
-    if (s->cfg->kind == SERVICE_HELLO && !s->want_proxy)
-        greet(s, r);
+    /* Behind a proxy, the services that speak first do so once the header has said who is
+     * there. */
+    if (!s->want_proxy)
+        start(s, r);
+}
+
+void service_on_ready(struct session *s, struct service_reply *r)
+{
+    reply_reset(r);
+    if (service_streams(s))
+        r->iovcnt = chargen_lines(&s->chargen_line, r->iov, CHARGEN_TCP_LINES);
 }
 
 /* The header arrived: say who the client is, and start the service. */
@@ -106,8 +191,7 @@ static void proxy_accept(struct session *s, const struct proxy_header *h, struct
         snprintf(r->log, sizeof(r->log), "is %.64s (PROXY v%d, to %.64s)",
                  net_format((const struct sockaddr *)&h->src, src), h->version,
                  net_format((const struct sockaddr *)&h->dst, dst));
-    if (s->cfg->kind == SERVICE_HELLO)
-        greet(s, r);
+    start(s, r);
 }
 
 /* A bad or missing header: log why with the first bytes (escaped), close without a word. */
@@ -274,7 +358,7 @@ size_t service_on_data(struct session *s, const char *in, size_t len, struct ser
         return len;
     case SERVICE_LINE:
         return line_on_data(s, in, len, r);
-    case SERVICE_HELLO:
+    default: /* hello, discard, chargen, daytime, time: input is dropped (RFC 863, 864) */
         break;
     }
     return len;
@@ -294,4 +378,51 @@ void service_on_eof(struct session *s, struct service_reply *r)
         line_complete(s, "", 0, r);
     if (!s->done)
         finish(s, r, NULL);
+}
+
+int service_has_dgram(enum service_kind kind)
+{
+    return kind != SERVICE_LINE;
+}
+
+static void dgram_add(struct service_dgram *d, const void *p, size_t n)
+{
+    d->iov[d->iovcnt].iov_base = (void *)p;
+    d->iov[d->iovcnt++].iov_len = n;
+    d->len += n;
+}
+
+int service_datagram(const struct service_config *cfg, struct service_dgram *d, const char *in,
+                     size_t len)
+{
+    size_t n;
+
+    d->iovcnt = 0;
+    d->len = 0;
+    switch (cfg->kind) {
+    case SERVICE_ECHO:
+        dgram_add(d, in, len);
+        return 1;
+    case SERVICE_HELLO:
+        /* The greeting is cut to the bound rather than refused: --greeting checks it at start. */
+        n = strlen(cfg->greeting);
+        dgram_add(d, cfg->greeting, n < SERVICE_DGRAM_REPLY_MAX ? n : SERVICE_DGRAM_REPLY_MAX - 1);
+        dgram_add(d, newline, 1);
+        return 1;
+    case SERVICE_CHARGEN:
+        /* RFC 864: a reply of 0 to 512 characters; whole lines, as many as fit. */
+        d->iovcnt =
+            chargen_lines(&d->chargen_line, d->iov, SERVICE_DGRAM_REPLY_MAX / SERVICE_CHARGEN_LINE);
+        d->len = (size_t)(d->iovcnt / 2) * SERVICE_CHARGEN_LINE;
+        return 1;
+    case SERVICE_DAYTIME:
+        dgram_add(d, d->stamp, service_daytime(time(NULL), d->stamp, sizeof(d->stamp)));
+        return 1;
+    case SERVICE_TIME:
+        service_time(time(NULL), (unsigned char *)d->stamp);
+        dgram_add(d, d->stamp, 4);
+        return 1;
+    default: /* discard; line is refused at start */
+        return 0;
+    }
 }

@@ -9,6 +9,7 @@
 
 #include "../clock.h"
 #include "../sig.h"
+#include "udp.h"
 
 /* Waits for the listener (unless paused), the stop pipe or the extra fd. Returns 1 when the
  * listener is readable, 0 otherwise; runs on_extra when the extra fd is. */
@@ -28,11 +29,30 @@ static int wait_accept(struct server *srv, const struct acceptor *a, struct serv
     return r > 0 && p[0].revents;
 }
 
-void acceptor_run(struct server *srv, const struct acceptor *a)
+/* UDP alone: the textbook loop, in this thread. */
+static int serve_udp_only(struct server *srv)
+{
+    struct udp_port u;
+
+    if (udp_port_init(&u, srv, srv->udp_fd, 1) < 0) {
+        log_error("udp: out of memory");
+        return -1;
+    }
+    udp_serve_blocking(&u);
+    udp_port_fini(&u);
+    return 0;
+}
+
+int acceptor_run(struct server *srv, const struct acceptor *a)
 {
     struct server_pause pause = {0};
+    struct udp_thread udp;
     int fd;
 
+    if (srv->listen_fd < 0)
+        return serve_udp_only(srv);
+    if (udp_thread_start(&udp, srv) < 0)
+        return -1;
     while (!sig_stop_requested()) {
         if (!wait_accept(srv, a, &pause))
             continue;
@@ -47,4 +67,6 @@ void acceptor_run(struct server *srv, const struct acceptor *a)
         else
             close(fd);
     }
+    udp_thread_join(&udp);
+    return 0;
 }

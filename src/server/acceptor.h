@@ -17,8 +17,11 @@ struct acceptor {
 /*
  * Accepts connections on srv->listen_fd until a stop is asked: each one admitted by
  * server_admit() goes to a->handle, the others are closed at once. When descriptors run out
- * (EMFILE, ENFILE) it pauses instead of spinning: the connection waits in the backlog.
+ * (EMFILE, ENFILE) it pauses instead of spinning: the connection waits in the backlog. Serves
+ * srv->udp_fd, if any, one datagram at a time: in a thread of its own beside the accept loop,
+ * or in this one when there is no TCP listener. Returns 0, or -1 after logging when it could
+ * not start.
  */
-void acceptor_run(struct server *srv, const struct acceptor *a);
+int acceptor_run(struct server *srv, const struct acceptor *a);
 
 #endif

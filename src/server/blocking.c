@@ -129,6 +129,26 @@ static ssize_t read_some(struct client *c, char *buf, size_t len, int dontwait)
     return n;
 }
 
+/* A streaming service (chargen): sends while the socket takes it, dropping what the client
+ * sends (RFC 864), until the client closes, an error, or a stop. */
+static void stream_session(struct server *srv, struct client *c, struct session *s, char *buf,
+                           size_t len)
+{
+    struct service_reply r;
+    ssize_t n;
+
+    while (!sig_stop_requested()) {
+        while ((n = read_some(c, buf, len, 1)) > 0)
+            ;
+        if (n == 0 || c->note) /* the client closed, or an error */
+            return;
+        service_on_ready(s, &r);
+        if (send_reply(srv, c, &r) < 0)
+            return;
+    }
+    c->note = "server shutting down";
+}
+
 /* The session loop: wait, read, reply, until end of input, session end or stop. */
 static void run_session(struct server *srv, struct client *c, struct session *s, char *buf,
                         size_t len)
@@ -140,6 +160,10 @@ static void run_session(struct server *srv, struct client *c, struct session *s,
     service_on_open(s, &r);
     if (send_reply(srv, c, &r) < 0 || r.close)
         return;
+    if (service_streams(s)) {
+        stream_session(srv, c, s, buf, len);
+        return;
+    }
     for (;;) {
         w = wait_fd(srv, c->fd, POLLIN, 1);
         if (w == WAIT_IDLE) {

@@ -144,8 +144,10 @@ static int feed(struct conn *c, const char *p, size_t n)
 /* What to wait for now that no more can be done. */
 static int wants(const struct conn *c, const struct server *srv)
 {
+    if (pending_size(c) == 0 && (c->closing || c->draining))
+        return CONN_CLOSE;
     if (pending_size(c) == 0)
-        return c->closing || c->draining ? CONN_CLOSE : CONN_WANT_READ;
+        return service_streams(&c->session) ? CONN_WANT_READ | CONN_WANT_WRITE : CONN_WANT_READ;
     if (c->closing || c->draining || pending_size(c) >= srv->cfg->max_pending)
         return CONN_WANT_WRITE;
     return CONN_WANT_WRITE | CONN_WANT_READ;
@@ -190,17 +192,36 @@ static int read_loop(struct conn *c, struct server *srv, char *buf, size_t bufle
     return 1;
 }
 
+/* Sends what a streaming service (chargen) has to say unasked while the socket takes it, up to
+ * the read budget's worth of bytes. Returns 1 when the budget ran out first, 0 when the socket
+ * filled up, -1 to close. */
+static int stream(struct conn *c)
+{
+    unsigned long long start = c->out;
+    struct service_reply r;
+
+    while (service_streams(&c->session) && !c->draining && pending_size(c) == 0) {
+        if (c->out - start >= READ_BUDGET_BYTES)
+            return 1;
+        service_on_ready(&c->session, &r);
+        if (write_reply(c, &r) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int conn_process(struct conn *c, struct server *srv, char *buf, size_t buflen, long long now_ms)
 {
     unsigned long long moved = c->in + c->out;
-    int more;
+    int more, streamed;
 
-    if (flush_pending(c) < 0)
+    if (flush_pending(c) < 0 || (streamed = stream(c)) < 0)
         return CONN_CLOSE;
     more = read_loop(c, srv, buf, buflen,
                      buflen >= READ_BUDGET_BYTES ? 1 : (int)(READ_BUDGET_BYTES / buflen));
     if (more < 0)
         return CONN_CLOSE;
+    more |= streamed;
     if (c->in + c->out != moved)
         c->last_ms = now_ms;
     return wants(c, srv) | (more ? CONN_AGAIN : 0);

@@ -21,6 +21,7 @@
 #include "conn.h"
 #include "evloop.h"
 #include "model.h"
+#include "udp.h"
 
 #define EVENTS 256
 
@@ -36,6 +37,7 @@ struct loop {
     struct server *srv;
     pthread_t thread;
     int epfd;
+    struct udp_port udp;       /* this loop's UDP socket (udp.fd -1: none) */
     struct econn *conns;       /* every connection of this loop */
     struct econn *again;       /* read budget spent with input left: serve again, unprompted */
     struct server_pause pause; /* accepting paused after EMFILE */
@@ -44,8 +46,8 @@ struct loop {
     char buf[SERVER_LOOP_BUF_SIZE];
 };
 
-/* Tags in epoll_event.data for the two descriptors that are not connections. */
-static char listener_tag, stop_tag;
+/* Tags in epoll_event.data for the descriptors that are not connections. */
+static char listener_tag, stop_tag, udp_tag;
 
 static void unlink_conn(struct loop *w, struct econn *e)
 {
@@ -104,7 +106,7 @@ static void listen_on(struct loop *w, int on)
 {
     struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &listener_tag};
 
-    if (on == w->listening)
+    if (on == w->listening || w->srv->listen_fd < 0)
         return;
     epoll_ctl(w->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w->srv->listen_fd, &ev);
     w->listening = on;
@@ -182,6 +184,9 @@ static void turn(struct loop *w)
                 accept_some(w);
         } else if (ev[i].data.ptr == &stop_tag) {
             stop = 1;
+        } else if (ev[i].data.ptr == &udp_tag) {
+            if (!w->stopping)
+                udp_serve_some(&w->udp); /* level-triggered: what is left is reported again */
         } else {
             struct econn *e = ev[i].data.ptr;
             if (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -212,18 +217,53 @@ static void *loop(void *arg)
     return NULL;
 }
 
-/* Creates a loop's epoll instance, watching the listener and the stop pipe. */
-static int loop_init(struct loop *w, struct server *srv)
+/*
+ * Gives loop w a UDP socket: the server's own for the first loop, one more on the same port for
+ * each other (SO_REUSEPORT: the kernel spreads the senders over them, and no two loops contend
+ * for one socket's lock), or the server's shared when no more can be bound. Returns 0 or -1.
+ */
+static int udp_init(struct loop *w, int first)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &udp_tag};
+    int fd = first ? w->srv->udp_fd : udp_sibling(w->srv);
+
+    w->udp.fd = -1;
+    if (fd < 0 || udp_port_init(&w->udp, w->srv, fd, UDP_BATCH) < 0) {
+        if (fd >= 0 && fd != w->srv->udp_fd)
+            close(fd);
+        w->udp.fd = -1;
+        return -1;
+    }
+    return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Creates a loop's epoll instance, watching the listener, the stop pipe and a UDP socket. */
+static int loop_init(struct loop *w, struct server *srv, int first)
 {
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &stop_tag};
 
     w->srv = srv;
     w->now = clock_now_ms();
+    w->udp.fd = -1;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, sig_stop_fd(), &ev) < 0)
         return -1;
+    if (srv->udp_fd >= 0 && udp_init(w, first) < 0)
+        return -1;
     listen_on(w, 1);
-    return w->listening ? 0 : -1;
+    return w->listening || srv->listen_fd < 0 ? 0 : -1;
+}
+
+/* Closes what loop_init() opened. */
+static void loop_fini(struct loop *w)
+{
+    if (w->epfd > 0)
+        close(w->epfd);
+    if (w->udp.fd < 0)
+        return;
+    if (w->udp.fd != w->srv->udp_fd)
+        close(w->udp.fd);
+    udp_port_fini(&w->udp);
 }
 
 static int run(struct server *srv)
@@ -234,13 +274,18 @@ static int run(struct server *srv)
 
     n = n > 0 ? n : 1;
     for (int i = 0; w && i < n && r == 0; i++)
-        r = loop_init(&w[i], srv);
+        r = loop_init(&w[i], srv, i == 0);
     if (!w || r < 0) {
         log_error("epoll: %s", w ? strerror(errno) : "out of memory");
         r = -1;
         goto out;
     }
-    log_debug("epoll: %d event loops sharing one EPOLLEXCLUSIVE listener", n);
+    log_debug("epoll: %d event loops sharing one EPOLLEXCLUSIVE listener%s", n,
+              srv->udp_fd >= 0 ? ", each with a UDP socket" : "");
+    if (srv->udp_fd >= 0 && udp_steer_by_source(srv, n) < 0)
+        log_info("udp: datagrams spread over the loops by address and port: %s (a sender "
+                 "using many ports gets up to %d times --rate-limit)",
+                 strerror(errno), n);
     for (started = 1; started < n; started++)
         if (pthread_create(&w[started].thread, NULL, loop, &w[started]) != 0)
             break;
@@ -249,8 +294,8 @@ static int run(struct server *srv)
         pthread_join(w[i].thread, NULL);
 out:
     for (int i = 0; w && i < n; i++)
-        if (w[i].epfd > 0)
-            close(w[i].epfd);
+        if (w[i].srv)
+            loop_fini(&w[i]);
     free(w);
     return r;
 }

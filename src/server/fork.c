@@ -125,6 +125,7 @@ static int run(struct server *srv)
     struct children ch = {0};
     struct acceptor a = {.handle = handle, .on_extra = reap, .arg = &ch};
     struct sigaction sa;
+    int r;
 
     if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
         log_error("fork: pipe: %s", strerror(errno));
@@ -135,12 +136,12 @@ static int run(struct server *srv)
     sa.sa_flags = SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sa, NULL);
     a.extra_fd = chld_pipe[0];
-    acceptor_run(srv, &a);
+    r = acceptor_run(srv, &a);
     stop_children(srv, &ch);
     free(ch.pids);
     close(chld_pipe[0]);
     close(chld_pipe[1]);
-    return 0;
+    return r;
 }
 
 const struct model model_fork = {

@@ -19,8 +19,7 @@ static int run(struct server *srv)
 {
     const struct acceptor a = {.handle = handle, .extra_fd = -1};
 
-    acceptor_run(srv, &a);
-    return 0;
+    return acceptor_run(srv, &a);
 }
 
 const struct model model_iterative = {

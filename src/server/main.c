@@ -1,5 +1,6 @@
 /* echo-server: parse the command line, bind, hand the listener to the chosen model. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "options.h"
 #include "privdrop.h"
 #include "stats.h"
+#include "udp.h"
 
 /* Raises the descriptor limit as far as it goes and returns how many connections it leaves
  * room for. */
@@ -29,19 +31,53 @@ static long descriptor_budget(void)
     return limit > 2 * SERVER_FD_RESERVE ? (long)limit - SERVER_FD_RESERVE : (long)limit / 2;
 }
 
-/* Takes the listener systemd passed, or binds one. Returns it, or -1 after logging why not. */
-static int listener(const struct server_config *cfg, int *activated)
+/* Takes the sockets systemd passed, whatever --proto says. Returns 1 when it did, 0 when none
+ * were passed, -1 after logging why they cannot be served. */
+static int activated(struct server *srv)
 {
     char err[NET_ERR_LEN];
-    int fd = activate_listener(err, sizeof(err));
+    int on = 1, r = activate_sockets(&srv->listen_fd, &srv->udp_fd, err, sizeof(err));
 
-    *activated = fd >= 0;
-    if (fd == -1)
-        fd =
-            net_listen(cfg->host, cfg->port, cfg->backlog, cfg->reuseaddr ? NET_REUSEADDR : 0, err);
-    if (fd < 0)
+    if (r < 0)
         log_error("%s", err);
-    return fd < 0 ? -1 : fd;
+    /* For the answers' source address, as a socket of our own would ask (net_bind_udp()). */
+    if (r > 0 && srv->udp_fd >= 0) {
+        setsockopt(srv->udp_fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+        setsockopt(srv->udp_fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+        net_set_nonblock(srv->udp_fd, 1);
+    }
+    return r;
+}
+
+/* Binds what --proto asks for: TCP first, so that UDP can take the port it got. Returns 0,
+ * or -1 after logging why not. */
+static int bind_sockets(struct server *srv)
+{
+    const struct server_config *cfg = srv->cfg;
+    char err[NET_ERR_LEN];
+
+    if (cfg->proto & SERVER_TCP) {
+        srv->listen_fd =
+            net_listen(cfg->host, cfg->port, cfg->backlog, cfg->reuseaddr ? NET_REUSEADDR : 0, err);
+        if (srv->listen_fd < 0) {
+            log_error("%s", err);
+            return -1;
+        }
+    }
+    if ((cfg->proto & SERVER_UDP) && udp_bind(srv, err) < 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* "udp, " or "tcp and udp, ": what is served, for the listening line (TCP alone says
+ * nothing, as before UDP was). */
+static const char *protocols(const struct server *srv)
+{
+    if (srv->udp_fd < 0)
+        return "";
+    return srv->listen_fd >= 0 ? "tcp and udp, " : "udp, ";
 }
 
 /* Handles what the command line asked for other than serving. Returns an exit status, or -1
@@ -75,14 +111,44 @@ static int list_models(void)
     return 0;
 }
 
+/* The readiness line: once it is out, the sockets are bound and clients may come. */
+static void log_listening(const struct server *srv, const struct model *model, int from_systemd)
+{
+    const struct server_config *cfg = srv->cfg;
+    char addr[NET_ADDR_LEN];
+
+    log_notice("listening on %s (%sservice %s, model %s%s%s)",
+               net_fd_addr(srv->listen_fd >= 0 ? srv->listen_fd : srv->udp_fd, 0, addr),
+               protocols(srv), service_name(cfg->service.kind), model->name,
+               cfg->service.proxy ? ", PROXY protocol" : "", from_systemd ? ", from systemd" : "");
+    log_debug("max connections %ld, max pending %zu bytes, idle timeout %d s", srv->max_conns,
+              cfg->max_pending, cfg->idle_timeout);
+}
+
+/* Closes the sockets and, after a stop, says what was served. */
+static void finish(struct server *srv)
+{
+    char udp[SERVER_UDP_SUMMARY_LEN];
+
+    if (srv->listen_fd >= 0)
+        close(srv->listen_fd);
+    if (srv->udp_fd >= 0)
+        close(srv->udp_fd);
+    if (sig_stop_requested())
+        log_info("stopped by %s: %llu clients, %llu bytes in, %llu bytes out%s",
+                 sig_stop_signal() == SIGINT ? "SIGINT" : "SIGTERM",
+                 atomic_load(&srv->stats->clients), atomic_load(&srv->stats->bytes_in),
+                 atomic_load(&srv->stats->bytes_out), server_udp_summary(srv, udp, sizeof(udp)));
+}
+
 int main(int argc, char **argv)
 {
     struct server_config cfg;
-    struct server srv = {.cfg = &cfg, .listen_fd = -1};
+    struct server srv = {.cfg = &cfg, .listen_fd = -1, .udp_fd = -1};
     const struct model *model;
-    char err[NET_ERR_LEN], addr[NET_ADDR_LEN];
+    char err[NET_ERR_LEN];
     long budget;
-    int r, activated;
+    int r, from_systemd;
 
     log_init("echo-server", LOG_NORMAL);
     r = parse(argc, argv, &cfg);
@@ -105,28 +171,20 @@ int main(int argc, char **argv)
         log_error("start: %s", strerror(errno));
         return 1;
     }
-    srv.listen_fd = listener(&cfg, &activated);
-    if (srv.listen_fd < 0)
+    from_systemd = activated(&srv);
+    if (from_systemd < 0 || (from_systemd == 0 && bind_sockets(&srv) < 0))
         return 1;
     if ((cfg.user || cfg.group) && privdrop(cfg.user, cfg.group, err, sizeof(err)) < 0) {
         log_error("%s", err);
         return 1;
     }
-    net_set_nonblock(srv.listen_fd, 1);
-    log_notice("listening on %s (service %s, model %s%s%s)", net_fd_addr(srv.listen_fd, 0, addr),
-               service_name(cfg.service.kind), model->name,
-               cfg.service.proxy ? ", PROXY protocol" : "", activated ? ", from systemd" : "");
-    log_debug("max connections %ld, max pending %zu bytes, idle timeout %d s", srv.max_conns,
-              cfg.max_pending, cfg.idle_timeout);
+    if (srv.listen_fd >= 0)
+        net_set_nonblock(srv.listen_fd, 1);
+    log_listening(&srv, model, from_systemd);
     if (stats_start(&srv) < 0)
         log_error("stats: %s", strerror(errno));
     r = model->run(&srv);
     stats_stop();
-    close(srv.listen_fd);
-    if (sig_stop_requested())
-        log_info("stopped by %s: %llu clients, %llu bytes in, %llu bytes out",
-                 sig_stop_signal() == SIGINT ? "SIGINT" : "SIGTERM",
-                 atomic_load(&srv.stats->clients), atomic_load(&srv.stats->bytes_in),
-                 atomic_load(&srv.stats->bytes_out));
+    finish(&srv);
     return r == 0 ? 0 : 1;
 }

@@ -24,6 +24,12 @@ enum {
     OPT_INETD,
     OPT_PROXY_PROTOCOL,
     OPT_LIST_MODELS,
+    OPT_PROTO,
+    OPT_RATE_LIMIT,
+    OPT_RATE_LIMIT_TOTAL,
+    OPT_NO_LOOP_GUARD,
+    OPT_NO_BROADCAST_GUARD,
+    OPT_MAX_DATAGRAM,
 };
 
 static const struct option long_options[] = {
@@ -44,7 +50,14 @@ static const struct option long_options[] = {
     {"inetd", no_argument, NULL, OPT_INETD},
     {"proxy-protocol", no_argument, NULL, OPT_PROXY_PROTOCOL},
     {"list-models", no_argument, NULL, OPT_LIST_MODELS},
-    {"user", required_argument, NULL, 'u'},
+    {"proto", required_argument, NULL, OPT_PROTO},
+    {"udp", no_argument, NULL, 'u'},
+    {"rate-limit", required_argument, NULL, OPT_RATE_LIMIT},
+    {"rate-limit-total", required_argument, NULL, OPT_RATE_LIMIT_TOTAL},
+    {"no-loop-guard", no_argument, NULL, OPT_NO_LOOP_GUARD},
+    {"no-broadcast-guard", no_argument, NULL, OPT_NO_BROADCAST_GUARD},
+    {"max-datagram", required_argument, NULL, OPT_MAX_DATAGRAM},
+    {"user", required_argument, NULL, 'U'},
     {"group", required_argument, NULL, 'g'},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -59,11 +72,14 @@ void server_usage(FILE *f)
 
     fprintf(f,
             "Usage: echo-server [OPTIONS] [PORT]\n"
-            "Serve the echo, line or hello service over TCP.\n"
+            "Serve echo (RFC 862) or another simple service over TCP, UDP or both.\n"
             "\n"
             "  -s, --service NAME     echo (RFC 862, every byte back), line (one line at a\n"
-            "                         time, 'exit' or 'quit' ends), hello (greet and close)\n"
-            "                         [echo]\n"
+            "                         time, 'exit' or 'quit' ends; TCP only), hello (greet\n"
+            "                         and close), discard (RFC 863), chargen (864), daytime\n"
+            "                         (867), time (868) [echo]\n"
+            "      --proto P          tcp, udp, or both on the same port [tcp]\n"
+            "  -u, --udp              --proto udp\n"
             "  -m, --model NAME       concurrency model (below) [%s]\n"
             "      --list-models      print the models that can run here, one a line, then\n"
             "                         exit; say on stderr why each other one cannot\n"
@@ -93,7 +109,20 @@ void server_usage(FILE *f)
             "                         send-proxy and send-proxy-v2 send) before the client's\n"
             "                         bytes; log the client address it carries; close a\n"
             "                         connection whose header is missing or malformed\n"
-            "  -u, --user NAME        after binding, switch to this user (and its groups);\n"
+            "\n"
+            "UDP (each datagram answered whole, to its sender, or not at all):\n"
+            "      --rate-limit N     answers per second to one source address (an IPv6 /64);\n"
+            "                         more are dropped and counted; 0: no limit [%d]\n"
+            "      --rate-limit-total N  answers per second to all sources, per event loop;\n"
+            "                         0: no limit [%d]\n"
+            "      --no-loop-guard    also answer source ports below 1024, 2049 and known\n"
+            "                         reflectors (1900, 5353, 11211...); refused by default:\n"
+            "                         a service there would answer back, forever\n"
+            "      --no-broadcast-guard  also answer broadcast and multicast addresses\n"
+            "      --max-datagram B   longest datagram answered; longer ones are dropped\n"
+            "                         whole, never answered cut short [%d]\n"
+            "\n"
+            "  -U, --user NAME        after binding, switch to this user (and its groups);\n"
             "                         needs root\n"
             "  -g, --group NAME       after binding, switch to this group [the user's]\n"
             "  -q, --quiet            log only errors and the listening line\n"
@@ -104,14 +133,17 @@ void server_usage(FILE *f)
             "Models:\n",
             SERVER_MODEL_DEFAULT, SERVER_PORT_DEFAULT, SOMAXCONN, SERVICE_MAX_LINE_DEFAULT,
             SERVICE_GREETING_DEFAULT, SERVER_DRAIN_TIMEOUT_DEFAULT, SERVER_FD_RESERVE,
-            SERVER_MAX_PENDING_DEFAULT);
+            SERVER_MAX_PENDING_DEFAULT, GUARD_RATE_DEFAULT, GUARD_RATE_TOTAL_DEFAULT,
+            SERVER_MAX_DATAGRAM_DEFAULT);
     for (m = model_all(); *m; m++)
         fprintf(f, "  %-12s %s\n", (*m)->name, (*m)->summary);
     fprintf(f, "\nOnce bound, it prints 'listening on ADDRESS:PORT' on stderr.\n"
                "SIGINT or SIGTERM stops it: it stops accepting, finishes echoes, exits 0.\n"
                "SIGUSR1 logs the counters.\n"
-               "Under systemd socket activation (LISTEN_PID, LISTEN_FDS) it serves the socket\n"
-               "passed as descriptor 3 instead of binding.\n");
+               "Under systemd socket activation (LISTEN_PID, LISTEN_FDS) it serves the sockets\n"
+               "passed (a ListenStream=, a ListenDatagram= or both) instead of binding.\n"
+               "Over UDP, iterative, fork and thread answer one datagram at a time from one\n"
+               "thread; poll, epoll and uring a batch per system call in each event loop.\n");
 }
 
 static void defaults(struct server_config *cfg)
@@ -128,6 +160,28 @@ static void defaults(struct server_config *cfg)
     cfg->service.kind = SERVICE_ECHO;
     cfg->service.max_line = SERVICE_MAX_LINE_DEFAULT;
     cfg->service.greeting = SERVICE_GREETING_DEFAULT;
+    cfg->proto = SERVER_TCP;
+    cfg->guard = (struct guard_config){.ports = 1,
+                                       .broadcast = 1,
+                                       .rate = GUARD_RATE_DEFAULT,
+                                       .rate_total = GUARD_RATE_TOTAL_DEFAULT};
+    cfg->max_datagram = SERVER_MAX_DATAGRAM_DEFAULT;
+}
+
+/* Applies --proto. Returns 0, or -1 with the reason in err. */
+static int proto(const char *s, struct server_config *cfg, char *err)
+{
+    if (strcmp(s, "tcp") == 0)
+        cfg->proto = SERVER_TCP;
+    else if (strcmp(s, "udp") == 0)
+        cfg->proto = SERVER_UDP;
+    else if (strcmp(s, "both") == 0)
+        cfg->proto = SERVER_TCP | SERVER_UDP;
+    else {
+        snprintf(err, OPTIONS_ERR_LEN, "--proto: '%.40s' is not tcp, udp or both", s);
+        return -1;
+    }
+    return 0;
 }
 
 /* Parses a port for an option or argument. Returns 0, or -1 with the reason in err. */
@@ -147,6 +201,40 @@ static int bind_addr(const char *s, struct server_config *cfg, char *host, char 
     return p ? port(p, &cfg->port, err) : 0;
 }
 
+/* Applies one of the UDP options. Returns 0, or -1 with the reason in err. */
+static int apply_udp(int opt, const char *arg, struct server_config *cfg, char *err)
+{
+    long long v;
+
+    switch (opt) {
+    case OPT_PROTO:
+        return proto(arg, cfg, err);
+    case 'u':
+        cfg->proto = SERVER_UDP;
+        return 0;
+    case OPT_RATE_LIMIT:
+    case OPT_RATE_LIMIT_TOTAL:
+        if (cli_number(opt == OPT_RATE_LIMIT ? "--rate-limit" : "--rate-limit-total", arg, 0,
+                       100000000, &v, err) < 0)
+            return -1;
+        *(opt == OPT_RATE_LIMIT ? &cfg->guard.rate : &cfg->guard.rate_total) = (unsigned)v;
+        return 0;
+    case OPT_NO_LOOP_GUARD:
+        cfg->guard.ports = 0;
+        return 0;
+    case OPT_NO_BROADCAST_GUARD:
+        cfg->guard.broadcast = 0;
+        return 0;
+    case OPT_MAX_DATAGRAM:
+        if (cli_number("--max-datagram", arg, 1, SERVER_MAX_DATAGRAM_DEFAULT, &v, err) < 0)
+            return -1;
+        cfg->max_datagram = (size_t)v;
+        return 0;
+    }
+    snprintf(err, OPTIONS_ERR_LEN, "unknown option");
+    return -1;
+}
+
 /* Applies one option. Returns 0, or -1 with the reason in err. */
 static int apply(int opt, const char *arg, struct server_config *cfg, char *host, char *err)
 {
@@ -156,7 +244,7 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
     case 's':
         if (service_parse(arg, &cfg->service.kind) == 0)
             return 0;
-        snprintf(err, OPTIONS_ERR_LEN, "unknown service '%.40s' (echo, line, hello)", arg);
+        snprintf(err, OPTIONS_ERR_LEN, "unknown service '%.40s' (" SERVICE_NAMES ")", arg);
         return -1;
     case 'm':
         cfg->model = arg;
@@ -226,7 +314,15 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
     case OPT_LIST_MODELS:
         cfg->list_models = 1;
         return 0;
+    case OPT_PROTO:
     case 'u':
+    case OPT_RATE_LIMIT:
+    case OPT_RATE_LIMIT_TOTAL:
+    case OPT_NO_LOOP_GUARD:
+    case OPT_NO_BROADCAST_GUARD:
+    case OPT_MAX_DATAGRAM:
+        return apply_udp(opt, arg, cfg, err);
+    case 'U':
         cfg->user = arg;
         return 0;
     case 'g':
@@ -243,6 +339,31 @@ static int apply(int opt, const char *arg, struct server_config *cfg, char *host
     return -1;
 }
 
+/* What UDP cannot serve. Returns 0, or -1 with the reason in err. */
+static int check_udp(const struct server_config *cfg, char *err)
+{
+    if (!(cfg->proto & SERVER_UDP))
+        return 0;
+    if (!service_has_dgram(cfg->service.kind))
+        snprintf(err, OPTIONS_ERR_LEN,
+                 "the %s service is TCP only: a datagram is whole, it has no lines to gather "
+                 "(use echo)",
+                 service_name(cfg->service.kind));
+    else if (cfg->service.proxy)
+        snprintf(err, OPTIONS_ERR_LEN,
+                 "--proxy-protocol is for TCP only (HAProxy speaks it over "
+                 "a connection)");
+    else if (cfg->service.kind == SERVICE_HELLO &&
+             strlen(cfg->service.greeting) >= SERVICE_DGRAM_REPLY_MAX)
+        snprintf(err, OPTIONS_ERR_LEN,
+                 "--greeting: over UDP at most %d bytes (an answer larger than the request is "
+                 "what a reflection attack wants)",
+                 SERVICE_DGRAM_REPLY_MAX - 1);
+    else
+        return 0;
+    return -1;
+}
+
 enum cli_result server_options_parse(int argc, char **argv, struct server_config *cfg, char *err)
 {
     static char host[NET_HOST_LEN];
@@ -251,7 +372,7 @@ enum cli_result server_options_parse(int argc, char **argv, struct server_config
     defaults(cfg);
     optind = 0; /* GNU: start afresh, so that a second parse (tests, fuzzing) works */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+:s:m:b:p:t:u:g:qvhV", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:s:m:b:p:t:uU:g:qvhV", long_options, NULL)) != -1) {
         if (opt == 'h')
             return CLI_HELP;
         if (opt == 'V')
@@ -269,5 +390,5 @@ enum cli_result server_options_parse(int argc, char **argv, struct server_config
     }
     if (argc - optind == 1 && port(argv[optind], &cfg->port, err) < 0)
         return CLI_USAGE;
-    return CLI_RUN;
+    return check_udp(cfg, err) < 0 ? CLI_USAGE : CLI_RUN;
 }

@@ -15,10 +15,14 @@
 #include "conn.h"
 #include "evloop.h"
 #include "model.h"
+#include "udp.h"
 
-/* pfds[0] is the listener, pfds[1] the stop pipe, pfds[2 + i] belongs to conns[i]. */
+/* pfds[0] is the listener, pfds[1] the stop pipe, pfds[2] the UDP socket, pfds[FIXED + i]
+ * belongs to conns[i]. */
+#define FIXED 3
 struct loop {
     struct server *srv;
+    struct udp_port udp;
     struct pollfd *pfds;
     struct conn **conns;
     size_t n, cap;             /* connections */
@@ -33,7 +37,7 @@ struct loop {
 static int follow(struct loop *l, size_t i, int want)
 {
     if (want != CONN_CLOSE) {
-        l->pfds[2 + i].events =
+        l->pfds[FIXED + i].events =
             (short)((want & CONN_WANT_READ ? POLLIN : 0) | (want & CONN_WANT_WRITE ? POLLOUT : 0));
         return 1;
     }
@@ -42,7 +46,7 @@ static int follow(struct loop *l, size_t i, int want)
     free(l->conns[i]);
     l->n--;
     l->conns[i] = l->conns[l->n];
-    l->pfds[2 + i] = l->pfds[2 + l->n];
+    l->pfds[FIXED + i] = l->pfds[FIXED + l->n];
     return 0;
 }
 
@@ -55,7 +59,7 @@ static int grow(struct loop *l)
 
     if (l->n < l->cap)
         return 0;
-    p = realloc(l->pfds, (cap + 2) * sizeof(*p));
+    p = realloc(l->pfds, (cap + FIXED) * sizeof(*p));
     if (!p)
         return -1;
     l->pfds = p;
@@ -80,7 +84,7 @@ static void add(void *arg, int fd)
         return;
     }
     l->conns[l->n] = c;
-    l->pfds[2 + l->n] = (struct pollfd){.fd = fd};
+    l->pfds[FIXED + l->n] = (struct pollfd){.fd = fd};
     l->n++;
     want = conn_open(c, l->srv, fd, l->now);
     follow(l, l->n - 1, want);
@@ -102,6 +106,7 @@ static void begin_stop(struct loop *l)
     l->stopping = 1;
     l->pfds[0].fd = -1;
     l->pfds[1].fd = -1;
+    l->pfds[2].fd = -1; /* a datagram has no echo in flight to finish */
     for (size_t i = 0; i < l->n;)
         if (follow(l, i, conn_drain(l->conns[i], l->srv, l->buf, sizeof(l->buf), l->now)))
             i++;
@@ -113,7 +118,8 @@ static void serve(struct loop *l)
     while (!l->stopping || (l->n > 0 && server_drain_left_ms(l->srv) > 0)) {
         if (!l->stopping)
             l->pfds[0].fd = server_pause_active(&l->pause, l->now) ? -1 : l->srv->listen_fd;
-        if (poll(l->pfds, l->n + 2, evloop_wait_ms(l->srv, &l->pause, l->stopping, l->now)) < 0 &&
+        if (poll(l->pfds, l->n + FIXED, evloop_wait_ms(l->srv, &l->pause, l->stopping, l->now)) <
+                0 &&
             errno != EINTR)
             break;
         l->now = clock_now_ms();
@@ -122,12 +128,14 @@ static void serve(struct loop *l)
             continue;
         }
         for (size_t i = 0; i < l->n;) {
-            short re = l->pfds[2 + i].revents;
-            l->pfds[2 + i].revents = 0;
+            short re = l->pfds[FIXED + i].revents;
+            l->pfds[FIXED + i].revents = 0;
             if (re == 0 ||
                 follow(l, i, conn_process(l->conns[i], l->srv, l->buf, sizeof(l->buf), l->now)))
                 i++;
         }
+        if (l->pfds[2].revents & POLLIN)
+            udp_serve_some(&l->udp);
         server_pause_over(&l->pause, l->now);
         if (!l->stopping && (l->pfds[0].revents & POLLIN))
             evloop_accept(l->srv, &l->pause, l->now, add, l);
@@ -139,8 +147,11 @@ static int run(struct server *srv)
 {
     struct loop *l = calloc(1, sizeof(*l));
 
-    if (!l || grow(l) < 0) {
+    if (!l || grow(l) < 0 ||
+        (srv->udp_fd >= 0 && udp_port_init(&l->udp, srv, srv->udp_fd, UDP_BATCH) < 0)) {
         log_error("poll: out of memory");
+        if (l)
+            free(l->pfds);
         free(l);
         return -1;
     }
@@ -148,9 +159,12 @@ static int run(struct server *srv)
     l->now = clock_now_ms();
     l->pfds[0] = (struct pollfd){.fd = srv->listen_fd, .events = POLLIN};
     l->pfds[1] = (struct pollfd){.fd = sig_stop_fd(), .events = POLLIN};
+    l->pfds[2] = (struct pollfd){.fd = srv->udp_fd, .events = POLLIN};
     serve(l);
     while (l->n > 0) /* what the drain time did not finish */
         follow(l, 0, CONN_CLOSE);
+    if (srv->udp_fd >= 0)
+        udp_port_fini(&l->udp);
     free(l->pfds);
     free(l->conns);
     free(l);

@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -91,13 +92,50 @@ const char *server_drain_note(const char *note, size_t unsent)
     return unsent > 0 ? "echo unfinished at shutdown" : "server shutting down";
 }
 
+/* The names of the causes of server_dgram_drop, for the summary. */
+static const char *drop_name(int cause)
+{
+    if (cause == DGRAM_TRUNCATED)
+        return "too long";
+    if (cause == DGRAM_SEND_FAILED)
+        return "send failed";
+    return guard_verdict_name((enum guard_verdict)cause);
+}
+
+const char *server_udp_summary(const struct server *srv, char *buf, size_t len)
+{
+    struct server_stats *st = srv->stats;
+    unsigned long long n, dropped = 0;
+    size_t k;
+
+    buf[0] = '\0';
+    if (srv->udp_fd < 0)
+        return buf;
+    for (int i = 1; i < DGRAM_DROPS; i++)
+        dropped += atomic_load(&st->dropped[i]);
+    k = (size_t)snprintf(buf, len, ", %llu datagrams in, %llu out, %llu not answered",
+                         atomic_load(&st->datagrams_in), atomic_load(&st->datagrams_out), dropped);
+    for (int i = 1, first = 1; i < DGRAM_DROPS && k < len; i++) {
+        n = atomic_load(&st->dropped[i]);
+        if (n == 0)
+            continue;
+        k += (size_t)snprintf(buf + k, len - k, "%s%llu %s", first ? " (" : ", ", n, drop_name(i));
+        first = 0;
+    }
+    if (dropped > 0 && k < len)
+        snprintf(buf + k, len - k, ")");
+    return buf;
+}
+
 void server_log_stats(struct server *srv, const char *what)
 {
     struct server_stats *st = srv->stats;
+    char udp[SERVER_UDP_SUMMARY_LEN];
 
-    log_notice("%s: %lld active, %llu total, %llu rejected, %llu bytes in, %llu bytes out", what,
+    log_notice("%s: %lld active, %llu total, %llu rejected, %llu bytes in, %llu bytes out%s", what,
                atomic_load(&st->active), atomic_load(&st->clients), atomic_load(&st->rejected),
-               atomic_load(&st->bytes_in), atomic_load(&st->bytes_out));
+               atomic_load(&st->bytes_in), atomic_load(&st->bytes_out),
+               server_udp_summary(srv, udp, sizeof(udp)));
 }
 
 int server_drain_left_ms(const struct server *srv)

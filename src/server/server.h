@@ -8,6 +8,7 @@
 
 #include "../log.h"
 #include "../service.h"
+#include "guard.h"
 
 #define SERVER_PORT_DEFAULT          7000 /* the notes' port */
 #define SERVER_MODEL_DEFAULT         "epoll"
@@ -31,8 +32,24 @@
 /* Descriptors kept back from --max-conns: listeners, pipes, epoll or io_uring, logs. */
 #define SERVER_FD_RESERVE 64
 
+/* What the server speaks (--proto): bits. */
+#define SERVER_TCP 1
+#define SERVER_UDP 2
+
+/* Why a datagram got no answer, for the counters: the guard's verdicts first (GUARD_PORT...),
+ * then these. */
+enum server_dgram_drop {
+    DGRAM_TRUNCATED = GUARD_VERDICTS, /* longer than --max-datagram: never answered cut short */
+    DGRAM_SEND_FAILED,                /* the answer could not be sent (socket buffer full...) */
+    DGRAM_DROPS
+};
+
+/* The longest datagram served whole by default: all there are (65,507 bytes over IPv4). */
+#define SERVER_MAX_DATAGRAM_DEFAULT 65536
+
 struct server_config {
     const char *model;
+    int proto;        /* SERVER_TCP, SERVER_UDP or both */
     const char *host; /* address to bind */
     uint16_t port;
     int backlog;
@@ -49,6 +66,8 @@ struct server_config {
     const char *user;  /* switch to this user after binding; or NULL */
     const char *group; /* and to this group (NULL: the user's) */
     struct service_config service;
+    struct guard_config guard; /* UDP: the loop, broadcast and rate checks */
+    size_t max_datagram;       /* UDP: longest datagram answered; longer ones are dropped */
 };
 
 /* Counters in memory shared with forked children, updated atomically by every thread. */
@@ -58,12 +77,16 @@ struct server_stats {
     atomic_ullong rejected; /* closed at once: --max-conns reached */
     atomic_ullong bytes_in;
     atomic_ullong bytes_out;
+    atomic_ullong datagrams_in, datagrams_out;
+    atomic_ullong dropped[DGRAM_DROPS]; /* datagrams not answered, by cause */
 };
 
 struct server {
     const struct server_config *cfg;
-    int listen_fd;
-    long max_conns; /* cfg->max_conns, or what the descriptor limit allows */
+    int listen_fd;     /* TCP, or -1 */
+    int udp_fd;        /* UDP, or -1 */
+    int udp_reuseport; /* udp_fd has SO_REUSEPORT: loops may bind sockets of their own */
+    long max_conns;    /* cfg->max_conns, or what the descriptor limit allows */
     struct server_stats *stats;
 };
 
@@ -153,6 +176,13 @@ static inline void server_client_log(unsigned long long id, const struct service
  * slot. note says why the session ended early ("client said quit"), or is NULL. */
 void server_client_close(struct server *srv, unsigned long long id, unsigned long long in,
                          unsigned long long out, const char *note);
+
+/* Room for server_udp_summary(). */
+#define SERVER_UDP_SUMMARY_LEN 256
+
+/* Writes the UDP counters into buf, for the end of a stats line: ", 5 datagrams in, 4 out, 1
+ * not answered (1 source port)"; "" when UDP is not served. Returns buf. */
+const char *server_udp_summary(const struct server *srv, char *buf, size_t len);
 
 /* Logs one line of counters, prefixed with what (e.g. "stats"). */
 void server_log_stats(struct server *srv, const char *what);

@@ -66,14 +66,15 @@ static int run(struct server *srv)
 {
     pthread_attr_t attr;
     const struct acceptor a = {.handle = handle, .extra_fd = -1, .arg = &attr};
+    int r;
 
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, STACK_SIZE);
-    acceptor_run(srv, &a);
+    r = acceptor_run(srv, &a);
     wait_threads(srv);
     pthread_attr_destroy(&attr);
-    return 0;
+    return r;
 }
 
 const struct model model_thread = {

@@ -13,13 +13,17 @@
 #include "../sig.h"
 #include "evloop.h"
 #include "model.h"
+#include "udp.h"
 #include "uring_internal.h"
 
 /* Accepts on the shared listener: every ring takes its share of new connections. */
 static void arm_accept(struct loop *l)
 {
-    struct io_uring_sqe *sqe = uring_get_sqe(l);
+    struct io_uring_sqe *sqe;
 
+    if (l->srv->listen_fd < 0) /* UDP alone */
+        return;
+    sqe = uring_get_sqe(l);
     if (l->feat->multishot_accept)
         io_uring_prep_multishot_accept(sqe, l->srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     else
@@ -203,6 +207,7 @@ static int run(struct server *srv)
 {
     struct features feat = {.buf_ring = 1};
     long n = srv->cfg->threads > 0 ? srv->cfg->threads : sysconf(_SC_NPROCESSORS_ONLN), started;
+    struct udp_thread udp;
     struct loop *loops;
     int err;
 
@@ -223,6 +228,11 @@ static int run(struct server *srv)
         return -1;
     }
     uring_log_paths(&feat, n);
+    if (udp_thread_start(&udp, srv) < 0) {
+        uring_loop_fini(&loops[0]);
+        free(loops);
+        return -1;
+    }
     for (started = 1; started < n; started++) {
         err = pthread_create(&loops[started].thread, NULL, thread_main, &loops[started]);
         if (err) {
@@ -238,6 +248,7 @@ static int run(struct server *srv)
      */
     for (long i = 1; i < started; i++)
         pthread_join(loops[i].thread, NULL);
+    udp_thread_join(&udp);
     for (long i = 0; i < started; i++)
         uring_loop_fini(&loops[i]);
     free(loops);

@@ -121,6 +121,23 @@ static int send_spill(struct loop *l, struct uconn *c)
     return 1;
 }
 
+/* A streaming service (chargen), with nothing left to send: queues its next lines, about
+ * STREAM_CHUNK bytes, for one send. Returns 0, or -1 when there is nothing to stream. */
+#define STREAM_CHUNK (16 * 1024)
+static int stream(struct loop *l, struct uconn *c)
+{
+    struct service_reply r;
+
+    if (!service_streams(&c->session) || c->draining || c->closing || c->dead)
+        return -1;
+    while (c->spill[1].len < STREAM_CHUNK) {
+        service_on_ready(&c->session, &r);
+        if (queue_reply(l, c, &r) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Sends the first unsent bytes unless a send is in flight: one at a time keeps them in order.
  * Held buffers go in one sendmsg; nothing in flight is modified, only appended to. */
 static void start_send(struct loop *l, struct uconn *c)
@@ -131,6 +148,8 @@ static void start_send(struct loop *l, struct uconn *c)
         return;
     if (c->nhold == 0) {
         c->send_on = send_spill(l, c);
+        if (!c->send_on && stream(l, c) == 0)
+            c->send_on = send_spill(l, c);
         return;
     }
     sqe = uring_get_sqe(l);

@@ -192,16 +192,21 @@ def case_inetd_not_a_socket(build, tmp):
     r = subprocess.run([f"{build}/echo-server", "--inetd"], stdin=subprocess.DEVNULL,
                        capture_output=True, timeout=WAIT_S)
     check(r.returncode == 1, f"exit {r.returncode}")
-    check(r.stderr == b"echo-server: --inetd: standard input is not a TCP connection (run it "
-          b"from inetd, xinetd or a systemd socket with Accept=yes)\n", r.stderr)
+    check(r.stderr == b"echo-server: --inetd: standard input is not a TCP connection nor a UDP "
+          b"socket (run it from inetd, xinetd or a systemd socket with Accept=yes)\n", r.stderr)
 
 
-def case_xinetd(build, tmp):
-    need("xinetd")
-    need_root()
-    entry = contrib("tcpecho.xinetd", reachable_copy(build, tmp))
-    entry = entry.replace("port            = 7",
-                          "port            = 7\n    bind            = 127.0.0.1")
+def xinetd_entry(build, tmp, name):
+    """The service block called name of contrib/tcpecho.xinetd, bound to 127.0.0.1."""
+    text = contrib("tcpecho.xinetd", reachable_copy(build, tmp))
+    m = re.search(r"^service " + re.escape(name) + r"\n\{.*?^\}\n", text, re.M | re.S)
+    check(m is not None, f"no service {name} in contrib/tcpecho.xinetd")
+    return m.group(0).replace("port            = 7",
+                              "port            = 7\n    bind            = 127.0.0.1")
+
+
+def start_xinetd(tmp, entry):
+    """Starts xinetd on entry alone; returns (Proc, its per-service log file)."""
     conf = os.path.join(tmp, "xinetd.conf")
     log = os.path.join(tmp, "xinetd.file")
     with open(conf, "w") as f:
@@ -209,15 +214,61 @@ def case_xinetd(build, tmp):
                 "    log_on_success = PID EXIT DURATION\n}\n" + entry)
     x = Proc(["xinetd", "-dontfork", "-f", conf, "-pidfile", os.path.join(tmp, "xinetd.pid"),
               "-filelog", os.path.join(tmp, "xinetd.log")], tmp, "xinetd-stderr")
+    main_log = os.path.join(tmp, "xinetd.log")
     try:
-        main_log = os.path.join(tmp, "xinetd.log")
         until(lambda: os.path.exists(main_log) and
               "Started working: 1 available service" in open(main_log).read(),
               "xinetd's 'Started working' line")
+    except Failure:
+        x.stop()
+        raise
+    return x, log
+
+
+def case_xinetd(build, tmp):
+    need("xinetd")
+    need_root()
+    x, log = start_xinetd(tmp, xinetd_entry(build, tmp, "tcpecho"))
+    try:
         for size in (1, 4096, 1 << 20):
             echo_exact(7, os.urandom(size))
         until(lambda: open(log).read().count("EXIT: tcpecho status=0") == 3,
               "three EXIT: tcpecho status=0 lines in xinetd's log")
+        check("status=1" not in open(log).read(), open(log).read())
+    finally:
+        x.stop()
+
+
+def udp_echo_exact(port, sizes, host="127.0.0.1"):
+    """Sends one datagram of each size from a port of the kernel's choosing (above 1024, so the
+    loop guard lets it through) and checks each comes back whole."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        s.settimeout(WAIT_S)
+        s.connect((host, port))
+        for size in sizes:
+            data = os.urandom(size)
+            s.send(data)
+            back = s.recv(65536)
+            check(back == data, f"datagram of {size} bytes came back as {len(back)} bytes"
+                  + (" (different)" if len(back) == size else ""))
+
+
+def case_xinetd_dgram(build, tmp):
+    need("xinetd")
+    need_root()
+    entry = xinetd_entry(build, tmp, "tcpecho-udp").replace("--idle-timeout 30",
+                                                            "--idle-timeout 1")
+    x, log = start_xinetd(tmp, entry)
+    try:
+        # The first datagram starts echo-server with the socket; it answers it and the next
+        # ones, exits when idle, and the next datagram starts another.
+        udp_echo_exact(7, (1, 1472, 65507))
+        until(lambda: open(log).read().count("EXIT: tcpecho-udp status=0") == 1,
+              "an EXIT: tcpecho-udp status=0 line in xinetd's log (idle exit)")
+        udp_echo_exact(7, (0, 100))
+        until(lambda: open(log).read().count("EXIT: tcpecho-udp status=0") == 2,
+              "a second EXIT: tcpecho-udp status=0 line in xinetd's log")
         check("status=1" not in open(log).read(), open(log).read())
     finally:
         x.stop()
@@ -242,6 +293,20 @@ def case_socket_activation(build, tmp):
         check(a.text().count("echo-server: connected client") == 3, a.text())
     finally:
         check(a.stop() == 0, "echo-server did not exit 0 on SIGTERM: " + a.text())
+
+
+def case_socket_activation_datagram(build, tmp):
+    need("systemd-socket-activate")
+    a = Proc(["systemd-socket-activate", "--datagram", "-l", "127.0.0.1:7",
+              f"{build}/echo-server", "-s", "echo"], tmp, "activate")
+    try:
+        a.wait_log("Listening on 127.0.0.1:7 as 3.")
+        # The first datagram starts the server; it is still in the socket, and answered.
+        udp_echo_exact(7, (10, 1472, 65507, 0))
+        a.wait_log("listening on 127.0.0.1:7 (udp, service echo, model epoll, from systemd)")
+    finally:
+        check(a.stop() == 0, "echo-server did not exit 0 on SIGTERM: " + a.text())
+    check("4 datagrams in, 4 out, 0 not answered" in a.text(), a.text())
 
 
 def case_socket_activation_accept(build, tmp):
@@ -277,8 +342,8 @@ def activation_refused(build, tmp, argv, message):
 def case_socket_activation_two_sockets(build, tmp):
     need("systemd-socket-activate")
     activation_refused(build, tmp, ["-l", "127.0.0.1:7", "-l", "127.0.0.1:8"],
-                       "echo-server: socket activation: 2 sockets passed, but echo-server "
-                       "serves one (give the .socket unit one ListenStream=)")
+                       "echo-server: socket activation: two stream sockets passed, but "
+                       "echo-server serves one of each (give the .socket unit one ListenStream=)")
 
 
 def case_socket_activation_accept_without_inetd(build, tmp):
@@ -373,7 +438,9 @@ CASES = [
     case_inetd_logs_never_reach_client,
     case_inetd_not_a_socket,
     case_xinetd,
+    case_xinetd_dgram,
     case_socket_activation,
+    case_socket_activation_datagram,
     case_socket_activation_accept,
     case_socket_activation_two_sockets,
     case_socket_activation_accept_without_inetd,

@@ -614,9 +614,73 @@ def case_soak(build, models, tmp):
     return results
 
 
+def udp_flooder(port, seconds):
+    """A child process sending datagrams as fast as it can for seconds, from 50 addresses of
+    127.0.0.0/8, of every size from empty to the largest, bytes random; returns its pid."""
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        socks = []
+        for i in range(50):
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.bind((f"127.0.3.{i + 1}", 0))
+            u.setblocking(False)
+            socks.append(u)
+        sizes = [0, 1, 64, 512, 1472, 8192, 65507]
+        blob = os.urandom(65507)
+        end, n = time.monotonic() + seconds, 0
+        while time.monotonic() < end:
+            try:
+                socks[n % 50].sendto(blob[:sizes[n % len(sizes)]], ("127.0.0.1", port))
+            except OSError:
+                pass  # the socket's buffer is full, or an ICMP error: keep flooding
+            n += 1
+    finally:
+        os._exit(0)
+
+
+def case_udp_flood(build, model, tmp):
+    """A UDP flood from 50 addresses on the port TCP clients are served on: TCP echoes stay
+    exact and prompt, memory stays bounded, the rate limiter drops what is over, and a new
+    UDP sender is still answered."""
+    seconds = 30 if SOAK else 4
+    # Each event loop's batch of datagram slots (32 x 64 KiB), touched whole by large ones.
+    bound = mem_bound(model, 2) + 2048 * (os.cpu_count() or 1) + 128
+    srv = Server(build, model, ["-q", "--proto", "both"], tmp)
+    flooder = udp_flooder(srv.port, seconds)
+    worst, rounds = 0.0, 0
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            t1 = time.monotonic()
+            echo_once(srv.port, os.urandom(4096), timeout=5)
+            worst = max(worst, time.monotonic() - t1)
+            rounds += 1
+            srv.sample()
+            time.sleep(0.05)
+    finally:
+        os.waitpid(flooder, 0)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        u.settimeout(WAIT_S)
+        u.bind(("127.0.4.1", 0))
+        u.connect(("127.0.0.1", srv.port))
+        u.send(b"still there?")
+        check(u.recv(100) == b"still there?", "a new UDP sender got no echo after the flood")
+    fresh_client(srv)
+    srv.sample()
+    srv.p.send_signal(signal.SIGUSR1)
+    m = srv.wait_log(r"(\d+) datagrams in, (\d+) out, (\d+) not answered \(.*rate limit")
+    check(srv.peak_kib < bound, f"Pss peak {srv.peak_kib} KiB over {bound} KiB")
+    check(srv.stop() == 0, "exit status after SIGTERM")
+    return (f"{seconds} s of UDP from 50 addresses, 0-65,507 B: {m.group(1)} in, {m.group(2)} "
+            f"answered; {rounds} TCP echoes of 4 KiB exact, slowest {worst * 1000:.0f} ms",
+            f"{bound // 1024} MiB", f"{srv.peak_kib / 1024:.1f} MiB")
+
+
 CASES = [case_slowloris, case_never_reader, case_reset_mid_stream, case_churn,
          case_half_close_storm, case_fd_exhaustion, case_pathological_bytes,
-         case_signals_under_load, case_startup_errors, case_soak]
+         case_signals_under_load, case_startup_errors, case_udp_flood, case_soak]
 
 
 def list_models(build):

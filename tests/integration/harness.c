@@ -515,3 +515,55 @@ long long proc_cpu_ms(pid_t pid)
         return -1;
     return (long long)(ticks * 1000 / (unsigned long long)sysconf(_SC_CLK_TCK));
 }
+
+/* Fills ss with ip:port. Returns its length, or 0 when ip is no address. */
+static socklen_t udp_addr(const char *ip, int port, struct sockaddr_storage *ss)
+{
+    struct sockaddr_in *in = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+    memset(ss, 0, sizeof(*ss));
+    if (inet_pton(AF_INET, ip, &in->sin_addr) == 1) {
+        in->sin_family = AF_INET;
+        in->sin_port = htons((uint16_t)port);
+        return sizeof(*in);
+    }
+    if (inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        return sizeof(*in6);
+    }
+    return 0;
+}
+
+int udp_connect(const char *from, int from_port, const char *to, int port)
+{
+    struct sockaddr_storage dst, src;
+    socklen_t dlen = udp_addr(to, port, &dst), slen = from ? udp_addr(from, from_port, &src) : 0;
+    struct timeval tv = {.tv_sec = HARNESS_WAIT_MS / 1000};
+    int fd, on = 1;
+
+    if (dlen == 0 || (from && slen == 0))
+        return -1;
+    fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if ((from && bind(fd, (struct sockaddr *)&src, slen) < 0) ||
+        connect(fd, (struct sockaddr *)&dst, dlen) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+ssize_t udp_recv_within(int fd, void *buf, size_t cap, int timeout_ms)
+{
+    if (!readable_within(fd, timeout_ms))
+        return -1;
+    return recv(fd, buf, cap, MSG_DONTWAIT);
+}

@@ -57,6 +57,15 @@ int server_log_wait(const struct server *s, const char *needle, int timeout_ms);
  * or -1. */
 int tcp_connect(int port);
 
+/* A UDP socket bound to the address from (NULL: the kernel picks, on the family of to's) and
+ * port from_port, connected to to:port, with receive and send timeouts of HARNESS_WAIT_MS.
+ * Returns fd, or -1 (errno). */
+int udp_connect(const char *from, int from_port, const char *to, int port);
+
+/* Receives one datagram into buf (cap bytes) within timeout_ms. Returns its length, or -1 when
+ * none came. */
+ssize_t udp_recv_within(int fd, void *buf, size_t cap, int timeout_ms);
+
 /* Sends all of buf. Returns 0 or -1. */
 int send_all(int fd, const void *buf, size_t len);
 

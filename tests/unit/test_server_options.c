@@ -202,7 +202,7 @@ static void test_no_reuseaddr(void **state)
 /* The deployment options: inetd mode, PROXY headers, the user and group to become. */
 static void test_deploy_options(void **state)
 {
-    char *all[] = {"echo-server", "--inetd", "--proxy-protocol", "-u",
+    char *all[] = {"echo-server", "--inetd", "--proxy-protocol", "-U",
                    "nobody",      "--group", "nogroup",          NULL};
     char *user[] = {"echo-server", "--user", NULL};
     char *group[] = {"echo-server", "-g", NULL};
@@ -221,6 +221,65 @@ static void test_deploy_options(void **state)
     expect_usage(ARGC(inetd), inetd, "--inetd");
 }
 
+/* --proto and -u; the UDP guards' options and their defaults; what UDP cannot serve. */
+static void test_udp_options(void **state)
+{
+    char *dflt[] = {"echo-server", NULL};
+    char *udp[] = {"echo-server", "-u", "-s", "chargen", NULL};
+    char *both[] = {"echo-server",
+                    "--proto",
+                    "both",
+                    "--rate-limit",
+                    "0",
+                    "--rate-limit-total",
+                    "5000",
+                    "--no-loop-guard",
+                    "--no-broadcast-guard",
+                    "--max-datagram",
+                    "1000",
+                    NULL};
+    char *bad_proto[] = {"echo-server", "--proto", "sctp", NULL};
+    char *line[] = {"echo-server", "-u", "-s", "line", NULL};
+    char *line_tcp[] = {"echo-server", "--proto", "tcp", "-s", "line", NULL};
+    char *proxy[] = {"echo-server", "--proto", "both", "--proxy-protocol", NULL};
+    char *big[] = {"echo-server", "--max-datagram", "65537", NULL};
+    char *rate[] = {"echo-server", "--rate-limit", "-1", NULL};
+    char greeting[600],
+        *hello[] = {"echo-server", "-u", "-s", "hello", "--greeting", greeting, NULL};
+    struct server_config cfg;
+    char err[OPTIONS_ERR_LEN];
+
+    (void)state;
+    assert_int_equal(parse(ARGC(dflt), dflt, &cfg, err), CLI_RUN);
+    assert_int_equal(cfg.proto, SERVER_TCP);
+    assert_int_equal(cfg.guard.ports, 1);
+    assert_int_equal(cfg.guard.broadcast, 1);
+    assert_int_equal(cfg.guard.rate, GUARD_RATE_DEFAULT);
+    assert_int_equal(cfg.guard.rate_total, GUARD_RATE_TOTAL_DEFAULT);
+    assert_int_equal(cfg.max_datagram, SERVER_MAX_DATAGRAM_DEFAULT);
+    assert_int_equal(parse(ARGC(udp), udp, &cfg, err), CLI_RUN);
+    assert_int_equal(cfg.proto, SERVER_UDP);
+    assert_int_equal(cfg.service.kind, SERVICE_CHARGEN);
+    assert_int_equal(parse(ARGC(both), both, &cfg, err), CLI_RUN);
+    assert_int_equal(cfg.proto, SERVER_TCP | SERVER_UDP);
+    assert_int_equal(cfg.guard.rate, 0);
+    assert_int_equal(cfg.guard.rate_total, 5000);
+    assert_int_equal(cfg.guard.ports, 0);
+    assert_int_equal(cfg.guard.broadcast, 0);
+    assert_int_equal(cfg.max_datagram, 1000);
+    assert_int_equal(parse(ARGC(line_tcp), line_tcp, &cfg, err), CLI_RUN);
+    expect_usage(ARGC(bad_proto), bad_proto, "--proto: 'sctp' is not tcp, udp or both");
+    expect_usage(ARGC(line), line, "the line service is TCP only");
+    expect_usage(ARGC(proxy), proxy, "--proxy-protocol is for TCP only");
+    expect_usage(ARGC(big), big, "--max-datagram");
+    expect_usage(ARGC(rate), rate, "--rate-limit");
+    memset(greeting, 'g', sizeof(greeting) - 1);
+    greeting[sizeof(greeting) - 1] = '\0';
+    expect_usage(ARGC(hello), hello, "--greeting: over UDP at most 511 bytes");
+    greeting[511] = '\0';
+    assert_int_equal(parse(ARGC(hello), hello, &cfg, err), CLI_RUN);
+}
+
 static void test_service(void **state)
 {
     char *line[] = {"echo-server", "-s", "line", NULL};
@@ -237,7 +296,8 @@ static void test_service(void **state)
     assert_int_equal(cfg.service.kind, SERVICE_HELLO);
     assert_int_equal(parse(ARGC(echo), echo, &cfg, err), CLI_RUN);
     assert_int_equal(cfg.service.kind, SERVICE_ECHO);
-    expect_usage(ARGC(bogus), bogus, "unknown service 'bogus' (echo, line, hello)");
+    expect_usage(ARGC(bogus), bogus,
+                 "unknown service 'bogus' (echo, line, hello, discard, chargen, daytime, time)");
 }
 
 static void test_model(void **state)
@@ -588,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_errors_not_printed),
         cmocka_unit_test(test_too_many_arguments),
         cmocka_unit_test(test_parse_twice),
+        cmocka_unit_test(test_udp_options),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
