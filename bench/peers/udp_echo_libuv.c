@@ -17,9 +17,9 @@
 #include <string.h>
 #include <uv.h>
 
-#define DGRAM_MAX  65536              /* libuv's chunk: the largest datagram it reads */
-#define BATCH      20                 /* libuv reads at most 20 datagrams per recvmmsg */
-#define MAX_QUEUED 1024               /* datagrams waiting to be sent before one is dropped */
+#define DGRAM_MAX  65536 /* libuv's chunk: the largest datagram it reads */
+#define BATCH      20    /* libuv reads at most 20 datagrams per recvmmsg */
+#define MAX_QUEUED 1024  /* datagrams waiting to be sent before one is dropped */
 
 struct echo_send {
     uv_udp_send_t req;
