@@ -29,7 +29,7 @@ connections, and write bench/RESULTS.md and bench/*.svg.
 
   --quick        a subset (1 and 50 connections of 64 B, bulk over 1
                  connection, 1 and 50 UDP flows of 64 B, 1 s each; c100k
-                 with 1000 connections; one round): about 3 minutes
+                 with 1000 connections; one round): about 3.5 minutes
                  (the full run: 8 TCP and 5 UDP scenarios, 5 s each, median
                  of 3 rounds for the event loops, 1 round for the others,
                  then c100k and perf: about 44 minutes, never more than
