@@ -16,8 +16,12 @@
 #include "guard.h"
 #include "server.h"
 
-/* Datagrams per recvmmsg/sendmmsg of an event loop. Measured (echo-bench -u -c 50 -s 64,
- * server pinned): see udp.c. */
+/*
+ * Datagrams per recvmmsg/sendmmsg of an event loop. Measured (epoll -t 1 pinned to CPU 0,
+ * echo-bench -u -c 50 -s 64 -d 16 pinned to CPU 1, median server CPU per datagram of 3
+ * interleaved rounds): 1 at a time 7.6 us, batches of 8 3.2 us, 32 3.0 us, 64 2.8 us; at depth 1
+ * batches do not fill and all cost 6-7.5 us. 32 keeps most of the gain for half of 64's slots.
+ */
 #define UDP_BATCH 32
 /* A datagram's room: the largest there is, whole (65,507 bytes of payload over IPv4, 65,527
  * over IPv6 without jumbograms). Only the pages a datagram fills are ever touched, so a batch's
