@@ -14,7 +14,7 @@ plan() {
 	udp=""
 	for s in $MAIN_SCENARIOS; do case $s in udp_*) udp="$udp $s" ;; esac; done
 	n_runs=$(($(count "$(minus "$MAIN_SCENARIOS" "$udp")") * ($(count "$TARGETS") + (ROUNDS - 1) * $(count "$(inter "$TARGETS" "$ROUND_TARGETS")"))))
-	n_runs=$((n_runs + $(count "$udp") * ($(count "$UDP_TARGETS") + (ROUNDS - 1) * $(count "$(inter "$UDP_TARGETS" "$ROUND_TARGETS")"))))
+	n_runs=$((n_runs + $(count "$udp") * ($(count "$UDP_TARGETS") + (ROUNDS - 1) * $(count "$(inter "$UDP_TARGETS" "$UDP_ROUND_TARGETS")"))))
 	n_perf=0
 	[ "$HAVE_PERF" = 0 ] || n_perf=$(($(count "$(inter "$PERF_SCENARIOS" "$SCENARIOS")") * $(count "$PERF_TARGETS")))
 	n_c100k=0

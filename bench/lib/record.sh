@@ -49,6 +49,7 @@ record_meta() {
 		"\"round_targets\":$(jstr "$ROUND_TARGETS")" "\"forking\":$(jstr "$FORKING")" \
 		"\"models\":$(jstr "$MODELS")" "\"perf_scenarios\":$(jstr "$PERF_SCENARIOS")" \
 		"\"udp_targets\":$(jstr "$UDP_MODELS $UDP_PEERS")" "\"udp_forking\":$(jstr "$UDP_FORKING")" \
+		"\"udp_round_targets\":$(jstr "$UDP_ROUND_TARGETS")" \
 		"\"budget\":$BUDGET" "\"loadavg\":$(jstr "$(loadavg)")" \
 		"\"perf_run\":$PERF_RUN" "\"perf_window\":$PERF_WIN" \
 		"\"c100k\":{$c100k}" "\"jiffies\":$(jstr "$(cpu_jiffies)")" \

@@ -137,18 +137,21 @@ measure() {
 # Every scenario of every target once, then again, so that the machine's drift over the run (a
 # shared VM's CPUs) falls on every target alike; the report takes each figure's median over
 # the rounds. The rounds after the first are for the targets that contend for first place
-# (ROUND_TARGETS); the others, clearly behind, run once, to keep the run short.
+# (ROUND_TARGETS; UDP_ROUND_TARGETS in the UDP scenarios); the others, clearly behind, run
+# once, to keep the run short.
 run_rounds() {
 	ROUND=1
 	while [ "$ROUND" -le "$ROUNDS" ]; do
 		for s in $MAIN_SCENARIOS; do
+			rt=$ROUND_TARGETS
 			for t in $TARGETS; do
 				case $s in udp_*)
 					case " $UDP_TARGETS " in *" $t "*) ;; *) continue ;; esac
+					rt=$UDP_ROUND_TARGETS
 					;;
 				esac
 				if [ "$ROUND" -gt 1 ]; then
-					case " $ROUND_TARGETS " in *" $t "*) ;; *) continue ;; esac
+					case " $rt " in *" $t "*) ;; *) continue ;; esac
 				fi
 				run_one "$t" "$s"
 			done

@@ -9,6 +9,9 @@
 # whose one process per connection has the lowest 1-connection latency) contend for first
 # place somewhere and run in every round. A new model runs in every round.
 ROUND1_ONLY="iterative fork thread socat ncat node"
+# Over UDP every model contends (iterative, fork and thread answer each datagram at once from
+# one blocking thread: the lowest latency of one flow); the peers far behind run once.
+UDP_ROUND1_ONLY="socat xinetd node"
 # Not in C100K: the targets that cannot hold that many connections in one process.
 NO_C100K="iterative fork socat ncat xinetd"
 # Servers that fork a process per connection: neither --server-pid nor perf attached to the
@@ -36,12 +39,14 @@ server_udp_models() {
 		/udp|tcp/ { named = 1 } END { print (named ? u : all) }' "$TMP/models"
 }
 
-# Sets MODELS, UDP_MODELS, ROUND_TARGETS and C100K_TARGETS.
+# Sets MODELS, UDP_MODELS, ROUND_TARGETS, UDP_ROUND_TARGETS and C100K_TARGETS.
 target_lists() {
 	MODELS=$(server_models)
 	UDP_MODELS=$(server_udp_models)
 	ROUND_TARGETS=$(minus "$MODELS $PEERS" "$ROUND1_ONLY")
 	ROUND_TARGETS=${ROUND_TARGETS% }
+	UDP_ROUND_TARGETS=$(minus "$UDP_MODELS $UDP_PEERS" "$UDP_ROUND1_ONLY")
+	UDP_ROUND_TARGETS=${UDP_ROUND_TARGETS% }
 	C100K_TARGETS=$(minus "$MODELS $PEERS" "$NO_C100K")
 	C100K_TARGETS=${C100K_TARGETS% }
 }

@@ -105,13 +105,29 @@ INTRO = (
     "(bench/peers/).")
 
 
+def rounds_line(b):
+    """Which UDP targets ran in every round and which in the first only; '' with one round."""
+    n = b.meta.get("rounds", 1)
+    ran = [t for t in b.order if any((t, s) in b.runs for s in UDP_SCENARIOS)]
+    if n <= 1 or not ran:
+        return ""
+    every = set(b.meta.get("udp_round_targets", "").split())
+    many = [udp_name_of(t) for t in ran if t in every]
+    once = [udp_name_of(t) for t in ran if t not in every]
+    return "Rounds: %d for %s%s." % (n, ", ".join(many) or "none", "; round 1 only for %s, "
+                                     "far behind" % ", ".join(once) if once else "")
+
+
 def section(b):
     """The UDP section of RESULTS.md: the intro, the chart and a table per scenario; [] when
     no UDP scenario ran."""
     scen = scenarios(b)
     if not scen:
         return []
-    md = ["", "## UDP", "", INTRO % "1 s (`--lost-after 1000`)", "", "![UDP](udp.svg)"]
+    md = ["", "## UDP", "", INTRO % "1 s (`--lost-after 1000`)"]
+    if rounds_line(b):
+        md += ["", rounds_line(b)]
+    md += ["", "![UDP](udp.svg)"]
     for s in scen:
         md += ["", "### " + UDP_SCENARIOS[s][0], ""]
         if s == "udp_open":
