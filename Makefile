@@ -249,7 +249,7 @@ fuzz: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 # uvloop, libuv, libevent, Go; bench/peers/), server and echo-bench pinned to separate CPUs.
 # make bench: 8 TCP and 5 UDP scenarios, 5 s each, median of 3 interleaved rounds for the event
 # loops (1 for the rest), C100K (as many connections as the descriptor limit allows), perf's
-# system calls and instructions per message, iperf3's bulk ceiling: about 44 minutes, 48 at most
+# system calls and instructions per message, iperf3's bulk ceiling: about 46 minutes, 49 at most
 # (a time budget). make bench-quick: 3 TCP and 2 UDP scenarios of 1 s and a 1000-connection
 # C100K, one round, about 3.5 minutes. Both write bench/RESULTS.md (with the performance
 # targets of bench/report/targets.py judged MET or MISSED) and bench/*.svg; sh bench/run.sh

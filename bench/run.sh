@@ -32,8 +32,8 @@ connections, and write bench/RESULTS.md and bench/*.svg.
                  with 1000 connections; one round): about 3.5 minutes
                  (the full run: 8 TCP and 5 UDP scenarios, 5 s each, median
                  of 3 rounds for the event loops, 1 round for the others,
-                 then c100k and perf: about 44 minutes, never more than
-                 about 48)
+                 then c100k and perf: about 46 minutes, never more than
+                 about 49)
   --no-install   do not apt-get install missing peers (done only as root)
   --targets L    only these targets, e.g. 'epoll uring socat'
   --scenarios L  only these scenarios, e.g. 'c50 c100k'
@@ -60,7 +60,7 @@ ceiling.
 Environment (for development runs; the defaults are the documented run):
   BENCH_DUR=S       seconds measured per run [5; quick 1]
   BENCH_ROUNDS=N    rounds of the event-loop targets [3; quick 1]
-  BENCH_BUDGET=S    stop starting runs after S seconds [2880; quick 240]
+  BENCH_BUDGET=S    stop starting runs after S seconds [2940; quick 240]
   BENCH_C100K_N=N   c100k connections, at most the descriptor cap [100000;
                     quick 1000]
   BUILD=DIR         the build directory, relative to the source tree or
@@ -130,7 +130,7 @@ if [ "$QUICK" = 1 ]; then
 	C100K_T=2 C100K_WARM=1 C100K_DEFAULT=1000
 	SCENARIOS="c50 lat1 bulk1 udp_c50 udp_lat1 c100k"
 else
-	DUR=5 WARM=1 IPERF_T=5 IPERF_OMIT=1 BUDGET=2880 PERF_RUN=3 ROUNDS=3
+	DUR=5 WARM=1 IPERF_T=5 IPERF_OMIT=1 BUDGET=2940 PERF_RUN=3 ROUNDS=3
 	C100K_T=10 C100K_WARM=2 C100K_DEFAULT=$C100K_WANT
 	# udp_open after udp_c50: its rate is half the udp_c50 figure.
 	SCENARIOS="c50 lat1 c1000 depth16 kib4 bulk1 bulk10 open50 udp_c50 udp_lat1 udp_depth16 udp_1472 udp_open c100k"
