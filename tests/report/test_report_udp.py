@@ -167,6 +167,17 @@ def test_targets_missed():
     assert "tcpecho epoll 1 of" in t10[3], t10[3]
 
 
+def test_iterative_counts():
+    # over UDP the iterative model answers every flow: it may be the best model at 50 flows
+    recs = sample()
+    recs.insert(1, {"type": "target", "target": "iterative", "kind": "model", "version": "v1"})
+    recs.append(run("iterative", "udp_c50", udp_result(100000, 1.0, 300.0)))
+    md, _ = report(recs)
+    t8 = target_row(md, "8")
+    assert t8[3].startswith("tcpecho iterative 1.00 M datagrams per server CPU-s"), t8[3]
+    eq(t8[5], "**10.00×** per CPU-s")
+
+
 def test_tcp_only():
     recs = [META, {"type": "target", "target": "epoll", "kind": "model", "version": "v1"}]
     tcp = udp_result(100000, 5.0, 40.0)
@@ -185,7 +196,8 @@ def test_tcp_only():
 
 
 def main():
-    tests = [test_tables, test_targets_met, test_targets_missed, test_tcp_only]
+    tests = [test_tables, test_targets_met, test_targets_missed, test_iterative_counts,
+             test_tcp_only]
     failed = []
     for t in tests:
         try:
