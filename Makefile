@@ -47,7 +47,7 @@ endif
 # test framework and peers for the interop tests.
 BUILD_DEPS = liburing-dev
 TEST_DEPS  = $(BUILD_DEPS) libcmocka-dev socat netcat-openbsd python3 iproute2 strace \
-             xinetd haproxy systemd mandoc
+             xinetd haproxy systemd mandoc nftables
 
 LIB_SRC    = src/net.c src/io.c src/service.c src/log.c src/sig.c src/clock.c src/num.c src/cli.c \
              src/proxy.c
@@ -66,12 +66,14 @@ CLIENT_SRC = src/client/main.c src/client/options.c src/client/interactive.c \
              src/client/pipe.c src/client/hello.c src/client/reads.c
 BENCH_SRC  = src/bench/main.c src/bench/options.c src/bench/load.c src/bench/pattern.c \
              src/bench/hist.c src/bench/sched.c src/bench/report.c src/bench/cpu.c \
-             src/bench/setup.c src/bench/rss.c src/bench/dueq.c
+             src/bench/setup.c src/bench/rss.c src/bench/dueq.c src/bench/evwait.c \
+             src/bench/udp_load.c src/bench/udp_track.c src/bench/udp_wire.c \
+             src/bench/crew.c
 UNIT_TESTS = test_net test_io test_service test_num test_server_options test_bench_hist test_bench_sched \
              test_proxy test_bench_setup test_bench_report test_bench_dueq test_sig test_log test_clock \
              test_cli test_server_model test_server_evloop test_server_conn \
-             test_service_simple test_server_guard
-INTEG_TESTS = test_command_line test_bench test_echo_server test_echo_client test_concurrency test_udp_server \
+             test_service_simple test_server_guard test_bench_udp_track test_bench_udp_wire
+INTEG_TESTS = test_command_line test_bench test_bench_udp test_echo_server test_echo_client test_concurrency test_udp_server \
               test_simple_services \
               test_proxy_protocol test_nagle
 # Integration tests that run once per model.
@@ -93,8 +95,10 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB        = $(BUILD)/libtcpecho.a
 SERVER_LIB = $(BUILD)/libserver.a
 PROGRAMS   = $(BUILD)/echo-server $(BUILD)/echo-client $(BUILD)/echo-bench
-# The notes' four programs, corrected, one file each, for learners to read (classic/).
-CLASSIC    = $(addprefix $(BUILD)/classic/,hello_server hello_client echo_server echo_client)
+# The notes' four programs, corrected, and the echo pair rewritten for UDP, one file each, for
+# learners to read (classic/).
+CLASSIC    = $(addprefix $(BUILD)/classic/,hello_server hello_client echo_server echo_client \
+             udp_echo_server udp_echo_client)
 UNIT_BINS  = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 INTEG_BINS = $(addprefix $(BUILD)/tests/,$(INTEG_TESTS))
 ONCE_BINS  = $(addprefix $(BUILD)/tests/,$(filter-out $(MODEL_TESTS),$(INTEG_TESTS)))
@@ -150,7 +154,7 @@ $(BUILD)/tests/test_bench_sched: $(call obj,tests/unit/test_bench_sched.c src/be
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
 $(BUILD)/tests/test_bench_setup: $(call obj,tests/unit/test_bench_setup.c src/bench/setup.c \
-                                 src/bench/rss.c src/bench/options.c) $(LIB)
+                                 src/bench/rss.c src/bench/options.c src/bench/udp_track.c) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
@@ -160,6 +164,16 @@ $(BUILD)/tests/test_bench_report: $(call obj,tests/unit/test_bench_report.c src/
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
 $(BUILD)/tests/test_bench_dueq: $(call obj,tests/unit/test_bench_dueq.c src/bench/dueq.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/test_bench_udp_track: $(call obj,tests/unit/test_bench_udp_track.c \
+                                     src/bench/udp_track.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/test_bench_udp_wire: $(call obj,tests/unit/test_bench_udp_wire.c \
+                                    src/bench/udp_wire.c src/bench/pattern.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 

@@ -29,6 +29,8 @@ struct bench_config {
     int verify;          /* compare every echoed byte (on unless --no-verify) */
     int json;            /* --json: one JSON object on stdout */
     int quiet;           /* no progress line */
+    int udp;             /* -u: UDP flows instead of TCP connections (udp_load.c) */
+    int lost_after_ms;   /* --lost-after: a datagram not echoed by then is lost */
     int timeout;         /* seconds a connection attempt may take before it counts as failed */
     const char *hist_file;
     pid_t server_pid;             /* --server-pid: report its CPU per message and its memory */
@@ -47,6 +49,10 @@ struct bench_counts {
     atomic_ullong resets;           /* reset or other error by the server */
     atomic_ullong connect_failures; /* refused, reset, or not up within --timeout */
     atomic_ullong connect_timeouts; /* of those: not up within --timeout */
+    /* UDP: the fate of the datagrams sent in the measured window, whenever it was known ... */
+    atomic_ullong udp_sent, udp_echoed, udp_lost, udp_late, udp_reordered, udp_duplicated;
+    /* ... and what came at any time: echoes not as sent, ICMP port unreachable, any echo. */
+    atomic_ullong udp_corrupted, udp_refused, udp_answered;
 };
 
 /* How the measured echoes were shared out among the connections that got connected: a fair
@@ -57,8 +63,8 @@ struct bench_spread {
     unsigned long long starved;  /* connections that got no echo in the measured window */
 };
 
-/* The clock of a run: everything is measured against it. start_ns is set before load_start(),
- * the others once every connection is up or has failed, before load_go(). */
+/* The clock of a run: everything is measured against it. start_ns is set before crew_start(),
+ * the others once every connection is up or has failed, before crew_go(). */
 struct bench_clock {
     uint64_t start_ns;   /* connecting begins */
     uint64_t load_ns;    /* every connection is up or has failed: the load and warm-up start */
@@ -66,25 +72,10 @@ struct bench_clock {
     uint64_t end_ns;     /* counting ends, connections close */
 };
 
-struct bench_thread;
-
-/* Starts the load threads; they open their connections (at --connect-rate, each attempt given
- * --timeout) and hold them idle until load_go(). Returns 0, or -1 after logging; either way
- * load_go() and load_finish() must follow. */
-int load_start(const struct bench_config *cfg, const struct bench_clock *clk,
-               struct bench_thread **threads);
-
-/* Starts the load on every connection that is up: clk's load_ns, measure_ns and end_ns must be
- * set. The threads then load and measure until clk->end_ns. */
-void load_go(struct bench_thread *threads, int n);
-
-/* Waits for the threads, merges their histograms into *h, counts into *c and per-connection
- * shares into *spread, adds the CPU time the threads used in the measured window to
- * *thread_cpu_ns, frees them. */
-void load_finish(struct bench_thread *threads, int n, struct hist *h, struct bench_counts *c,
-                 struct bench_spread *spread, uint64_t *thread_cpu_ns);
-
-/* Sums the live counters of the running threads into *c (for the progress line). */
-void load_peek(struct bench_thread *threads, int n, struct bench_counts *c);
+/* The load threads over TCP (load.c), for crew_start() (crew.h): each owns a share of the
+ * connections, opens them (at --connect-rate, each attempt given --timeout) and holds them idle
+ * until the crew is told to go, then loads and measures until clk->end_ns. */
+struct crew_kind;
+extern const struct crew_kind load_tcp;
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * load: echo-bench's load threads. Each owns a share of the connections and one epoll loop;
- * it opens them and holds them idle until load_go(), then sends the pattern, checks every
+ * it opens them and holds them idle until crew_go(), then sends the pattern, checks every
  * echoed byte against it, and times each message from when it was sent (closed loop) or when
  * it was due (open loop, so a stalled server shows up in the percentiles instead of slowing
  * the load down: no coordinated omission).
@@ -19,7 +19,9 @@
 #include "../clock.h"
 #include "../log.h"
 #include "bench.h"
+#include "crew.h"
 #include "dueq.h"
+#include "evwait.h"
 #include "pattern.h"
 #include "sched.h"
 
@@ -46,14 +48,8 @@ struct bconn {
 };
 
 struct bench_thread {
-    const struct bench_config *cfg;
-    const struct bench_clock *clk; /* all of it readable only once go is seen */
-    int index, nthreads, epfd;
-    int go_fd;     /* an eventfd all threads share: load_go() writes it to wake them */
-    atomic_int go; /* set by load_go() */
-    int loading;   /* go seen: traffic flows */
-    int started;   /* tid is a running thread */
-    pthread_t tid;
+    struct crew_member m; /* first: the crew sees only this */
+    int loading;          /* go seen: traffic flows */
     struct bconn *conns;
     long n, opened;
     long oldest;          /* connections before it are not connecting any more */
@@ -61,24 +57,12 @@ struct bench_thread {
     struct dueq due;      /* open loop: the open connections by when their next message is due */
     uint64_t now;
     int cpu_started; /* cpu_ns holds the thread's CPU time when measuring began */
-    uint64_t cpu_ns; /* then its CPU time in the measured window */
-    struct hist hist;
-    struct bench_counts counts;
     unsigned char buf[64 * 1024];
 };
 
 static int measuring(const struct bench_thread *t)
 {
-    return t->loading && t->now >= t->clk->measure_ns && t->now < t->clk->end_ns;
-}
-
-/* Returns the CPU time the calling thread has used, in ns. */
-static uint64_t thread_cpu_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
+    return t->loading && t->now >= t->m.clk->measure_ns && t->now < t->m.clk->end_ns;
 }
 
 static void count(atomic_ullong *c, uint64_t n)
@@ -101,7 +85,7 @@ static void schedule(struct bench_thread *t, struct bconn *c, uint64_t stamp)
 {
     c->stamps[c->scheduled & c->mask] = stamp;
     c->scheduled++;
-    c->due += t->cfg->size;
+    c->due += t->m.cfg->size;
 }
 
 /* Sends what is due, as far as the socket takes it. */
@@ -116,12 +100,12 @@ static void send_due(struct bench_thread *t, struct bconn *c)
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK)
-                finish(c, &t->counts.resets);
+                finish(c, &t->m.counts.resets);
             return; /* EAGAIN: the edge-triggered EPOLLOUT brings us back */
         }
         c->sent += (uint64_t)n;
         if (measuring(t))
-            count(&t->counts.bytes_out, (uint64_t)n);
+            count(&t->m.counts.bytes_out, (uint64_t)n);
     }
 }
 
@@ -136,24 +120,24 @@ static void queue(struct bench_thread *t, struct bconn *c)
 /* Accounts for the messages that n more echoed bytes complete. */
 static void complete(struct bench_thread *t, struct bconn *c, size_t n)
 {
-    uint64_t size = t->cfg->size, done = c->recvd / size, now_done;
+    uint64_t size = t->m.cfg->size, done = c->recvd / size, now_done;
 
     c->recvd += n;
     if (measuring(t)) {
-        count(&t->counts.bytes_in, n);
+        count(&t->m.counts.bytes_in, n);
         c->measured += n;
     }
-    if (t->cfg->bulk)
+    if (t->m.cfg->bulk)
         return;
     for (now_done = c->recvd / size; done < now_done; done++) {
         if (measuring(t)) {
-            hist_record(&t->hist, t->now - c->stamps[done & c->mask]);
-            count(&t->counts.msgs, 1);
+            hist_record(&t->m.hist, t->now - c->stamps[done & c->mask]);
+            count(&t->m.counts.msgs, 1);
         }
-        if (t->cfg->rate <= 0) /* closed loop: an answer lets the next message go */
+        if (t->m.cfg->rate <= 0) /* closed loop: an answer lets the next message go */
             schedule(t, c, t->now);
     }
-    if (t->cfg->rate > 0) /* open loop: the ring may have room again */
+    if (t->m.cfg->rate > 0) /* open loop: the ring may have room again */
         queue(t, c);
 }
 
@@ -167,16 +151,16 @@ static void receive(struct bench_thread *t, struct bconn *c)
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK)
-                finish(c, &t->counts.resets);
+                finish(c, &t->m.counts.resets);
             return;
         }
         if (n == 0) { /* the server closed: fine only once everything came back */
-            finish(c, c->recvd < c->sent ? &t->counts.short_echoes : NULL);
+            finish(c, c->recvd < c->sent ? &t->m.counts.short_echoes : NULL);
             return;
         }
         if (c->recvd + (uint64_t)n > c->sent ||
-            (t->cfg->verify && memcmp(t->buf, pattern_at(c->base + c->recvd), (size_t)n) != 0)) {
-            finish(c, &t->counts.mismatches);
+            (t->m.cfg->verify && memcmp(t->buf, pattern_at(c->base + c->recvd), (size_t)n) != 0)) {
+            finish(c, &t->m.counts.mismatches);
             return;
         }
         complete(t, c, (size_t)n);
@@ -186,28 +170,28 @@ static void receive(struct bench_thread *t, struct bconn *c)
 /* Lets the traffic of an open connection begin. */
 static void start_traffic(struct bench_thread *t, struct bconn *c)
 {
-    if (t->cfg->bulk)
+    if (t->m.cfg->bulk)
         c->due = UINT64_MAX;
-    else if (t->cfg->rate > 0) {
+    else if (t->m.cfg->rate > 0) {
         sched_init(&c->sched, t->now, t->interval_ns, c - t->conns, t->n);
         queue(t, c);
     } else
-        for (int i = 0; i < t->cfg->depth; i++)
+        for (int i = 0; i < t->m.cfg->depth; i++)
             schedule(t, c, t->now);
     send_due(t, c); /* its EPOLLOUT edge came long ago */
 }
 
-/* The connection is up: it waits for load_go(), or starts at once if that came. */
+/* The connection is up: it waits for crew_go(), or starts at once if that came. */
 static void established(struct bench_thread *t, struct bconn *c)
 {
     c->state = CONN_OPEN;
     c->was_open = 1;
-    count(&t->counts.connected, 1);
+    count(&t->m.counts.connected, 1);
     if (t->loading)
         start_traffic(t, c);
 }
 
-/* load_go() was seen: the clock is complete; start every open connection. */
+/* crew_go() was seen: the clock is complete; start every open connection. */
 static void start_load(struct bench_thread *t)
 {
     t->loading = 1;
@@ -224,7 +208,7 @@ static void on_event(struct bench_thread *t, struct bconn *c, uint32_t events)
 
         getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
         if (err || (events & (EPOLLERR | EPOLLHUP))) {
-            finish(c, &t->counts.connect_failures);
+            finish(c, &t->m.counts.connect_failures);
             return;
         }
         if (!(events & EPOLLOUT))
@@ -256,7 +240,7 @@ static int bind_source(int fd, long k)
 /* Starts connecting connection i of this thread (global number g). */
 static void open_one(struct bench_thread *t, struct bconn *c, long g)
 {
-    const struct bench_config *cfg = t->cfg;
+    const struct bench_config *cfg = t->m.cfg;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
     int fd = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
@@ -264,15 +248,15 @@ static void open_one(struct bench_thread *t, struct bconn *c, long g)
     c->fd = fd;
     c->opened_ns = t->now;
     if (fd < 0) {
-        finish(c, &t->counts.connect_failures);
+        finish(c, &t->m.counts.connect_failures);
         return;
     }
     net_set_nodelay(fd);
     if ((cfg->sources > 1 && bind_source(fd, g % cfg->sources) < 0) ||
         (connect(fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) < 0 &&
          errno != EINPROGRESS) ||
-        epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-        finish(c, &t->counts.connect_failures);
+        epoll_ctl(t->m.epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        finish(c, &t->m.counts.connect_failures);
 }
 
 /* Fails the connection attempts that are not up after --timeout. Returns when the next one
@@ -280,7 +264,7 @@ static void open_one(struct bench_thread *t, struct bconn *c, long g)
  * the oldest pending one is never before t->oldest. */
 static uint64_t expire_connects(struct bench_thread *t)
 {
-    uint64_t limit = (uint64_t)t->cfg->timeout * NS;
+    uint64_t limit = (uint64_t)t->m.cfg->timeout * NS;
 
     for (; t->oldest < t->opened; t->oldest++) {
         struct bconn *c = &t->conns[t->oldest];
@@ -289,8 +273,8 @@ static uint64_t expire_connects(struct bench_thread *t)
             continue;
         if (t->now < c->opened_ns + limit)
             return c->opened_ns + limit;
-        count(&t->counts.connect_timeouts, 1);
-        finish(c, &t->counts.connect_failures);
+        count(&t->m.counts.connect_timeouts, 1);
+        finish(c, &t->m.counts.connect_failures);
     }
     return UINT64_MAX;
 }
@@ -300,20 +284,20 @@ static void open_some(struct bench_thread *t)
 {
     long target = t->n;
 
-    if (t->cfg->connect_rate > 0) {
-        double per_thread = t->cfg->connect_rate / t->nthreads;
-        target = (long)((double)(t->now - t->clk->start_ns) / 1e9 * per_thread) + 1;
+    if (t->m.cfg->connect_rate > 0) {
+        double per_thread = t->m.cfg->connect_rate / t->m.nthreads;
+        target = (long)((double)(t->now - t->m.clk->start_ns) / 1e9 * per_thread) + 1;
         if (target > t->n)
             target = t->n;
     }
     for (; t->opened < target; t->opened++)
-        open_one(t, &t->conns[t->opened], t->opened * t->nthreads + t->index);
+        open_one(t, &t->conns[t->opened], t->opened * t->m.nthreads + t->m.index);
 }
 
 /* Returns non-zero when c's ring has room for one more message in flight. */
 static int ring_room(const struct bench_thread *t, const struct bconn *c)
 {
-    return c->scheduled - c->recvd / t->cfg->size <= c->mask;
+    return c->scheduled - c->recvd / t->m.cfg->size <= c->mask;
 }
 
 /*
@@ -344,20 +328,6 @@ static uint64_t schedule_due(struct bench_thread *t)
     return dueq_peek(&t->due, &it) ? it.due_ns : UINT64_MAX;
 }
 
-/* Waits for events until at most deadline (ns, monotonic), with nanosecond precision. */
-static int wait_events(struct bench_thread *t, struct epoll_event *ev, uint64_t deadline)
-{
-    uint64_t left = deadline > t->now ? deadline - t->now : 0;
-    struct timespec ts = {.tv_sec = (time_t)(left / 1000000000u),
-                          .tv_nsec = (long)(left % 1000000000u)};
-    int n = epoll_pwait2(t->epfd, ev, EVENTS, &ts, NULL);
-
-    /* Kernels before 5.11 lack epoll_pwait2: round up to milliseconds. */
-    if (n < 0 && errno == ENOSYS)
-        n = epoll_wait(t->epfd, ev, EVENTS, (int)((left + 999999) / 1000000));
-    return n;
-}
-
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
     return a < b ? a : b;
@@ -367,8 +337,8 @@ static uint64_t earliest(uint64_t a, uint64_t b)
  * scheduled. Returns when to look again. */
 static uint64_t tick(struct bench_thread *t)
 {
-    /* Before load_go() the eventfd wakes the thread; the second is a bound, not a need. */
-    uint64_t deadline = t->loading ? t->clk->end_ns : t->now + NS;
+    /* Before crew_go() the eventfd wakes the thread; the second is a bound, not a need. */
+    uint64_t deadline = t->loading ? t->m.clk->end_ns : t->now + NS;
 
     open_some(t);
     if (t->opened < t->n)
@@ -376,13 +346,13 @@ static uint64_t tick(struct bench_thread *t)
     deadline = earliest(deadline, expire_connects(t));
     if (!t->loading)
         return deadline;
-    if (!t->cpu_started && t->now >= t->clk->measure_ns) {
-        t->cpu_ns = thread_cpu_ns();
+    if (!t->cpu_started && t->now >= t->m.clk->measure_ns) {
+        t->m.cpu_ns = evwait_thread_cpu_ns();
         t->cpu_started = 1;
     } else if (!t->cpu_started) {
-        deadline = earliest(deadline, t->clk->measure_ns);
+        deadline = earliest(deadline, t->m.clk->measure_ns);
     }
-    if (t->cfg->rate > 0 && !t->cfg->bulk)
+    if (t->m.cfg->rate > 0 && !t->m.cfg->bulk)
         deadline = earliest(deadline, schedule_due(t));
     return deadline;
 }
@@ -392,47 +362,39 @@ static void *run(void *arg)
     struct bench_thread *t = arg;
     struct epoll_event ev[EVENTS];
 
-    for (t->now = clock_now_ns(); !t->loading || t->now < t->clk->end_ns; t->now = clock_now_ns()) {
+    for (t->now = clock_now_ns(); !t->loading || t->now < t->m.clk->end_ns;
+         t->now = clock_now_ns()) {
         int n;
 
-        if (!t->loading && atomic_load_explicit(&t->go, memory_order_acquire))
+        if (!t->loading && crew_told_to_go(&t->m))
             start_load(t);
-        n = wait_events(t, ev, tick(t));
+        n = crew_wait(&t->m, ev, EVENTS, t->now, tick(t));
         t->now = clock_now_ns();
         for (int i = 0; i < n; i++)
-            if (ev[i].data.ptr) /* NULL: the eventfd of load_go() */
-                on_event(t, ev[i].data.ptr, ev[i].events);
+            on_event(t, ev[i].data.ptr, ev[i].events);
     }
-    t->cpu_ns = t->cpu_started ? thread_cpu_ns() - t->cpu_ns : 0;
+    t->m.cpu_ns = t->cpu_started ? evwait_thread_cpu_ns() - t->m.cpu_ns : 0;
     for (long i = 0; i < t->opened; i++)
         if (t->conns[i].fd >= 0)
             close(t->conns[i].fd);
     return NULL;
 }
 
-/* Sets up thread index of n: its share of the connections and their stamp rings, and its
- * epoll with go_fd in it. */
-static int thread_init(struct bench_thread *t, const struct bench_config *cfg,
-                       const struct bench_clock *clk, int index, int n, int go_fd)
+/* Sets up load thread m: its share of the connections and their stamp rings. */
+static int thread_init(struct crew_member *m)
 {
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.ptr = NULL};
+    struct bench_thread *t = (struct bench_thread *)m;
+    const struct bench_config *cfg = m->cfg;
+    int n = m->nthreads, index = m->index;
     uint32_t ring = 1;
 
-    t->cfg = cfg;
-    t->clk = clk;
-    t->index = index;
-    t->nthreads = n;
-    t->go_fd = go_fd;
     t->n = cfg->conns / n + (index < cfg->conns % n);
-    hist_init(&t->hist);
     if (cfg->rate > 0)
         t->interval_ns = sched_interval_ns(cfg->rate, cfg->conns);
     while (ring < (uint32_t)(cfg->rate > 0 ? OPEN_RING : cfg->depth))
         ring *= 2;
-    t->epfd = epoll_create1(EPOLL_CLOEXEC);
     t->conns = calloc((size_t)(t->n ? t->n : 1), sizeof(*t->conns));
-    if (t->epfd < 0 || !t->conns || epoll_ctl(t->epfd, EPOLL_CTL_ADD, go_fd, &ev) < 0 ||
-        (cfg->rate > 0 && dueq_init(&t->due, t->n) < 0))
+    if (!t->conns || (cfg->rate > 0 && dueq_init(&t->due, t->n) < 0))
         return -1;
     for (long i = 0; i < t->n; i++) {
         struct bconn *c = &t->conns[i];
@@ -448,112 +410,34 @@ static int thread_init(struct bench_thread *t, const struct bench_config *cfg,
     return 0;
 }
 
-static void thread_fini(struct bench_thread *t)
+static void thread_fini(struct crew_member *m)
 {
+    struct bench_thread *t = (struct bench_thread *)m;
+
     for (long i = 0; t->conns && i < t->n; i++)
         free(t->conns[i].stamps);
     free(t->conns);
     dueq_fini(&t->due);
-    if (t->epfd >= 0)
-        close(t->epfd);
 }
 
-int load_start(const struct bench_config *cfg, const struct bench_clock *clk,
-               struct bench_thread **threads)
+/* Adds the bytes each connected connection of thread m got back while measuring to *s. */
+static void add_spread(const struct crew_member *m, struct bench_spread *s)
 {
-    int n = cfg->threads, go_fd;
-    struct bench_thread *t = calloc((size_t)n, sizeof(*t));
+    const struct bench_thread *t = (const struct bench_thread *)m;
 
-    *threads = t;
-    if (!t) {
-        log_error("out of memory");
-        return -1;
-    }
-    for (int i = 0; i < n; i++)
-        t[i].epfd = t[i].go_fd = -1;
-    go_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    t[0].go_fd = go_fd; /* load_finish() closes it, even if setting up fails */
-    for (int i = 0; i < n; i++) {
-        if (go_fd < 0 || thread_init(&t[i], cfg, clk, i, n, go_fd) < 0) {
-            log_error("setting up %ld connections: %s", cfg->conns, strerror(errno));
-            return -1;
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        int err = pthread_create(&t[i].tid, NULL, run, &t[i]);
-        if (err) {
-            log_error("pthread_create: %s", strerror(err));
-            return -1;
-        }
-        t[i].started = 1;
-    }
-    return 0;
-}
-
-void load_go(struct bench_thread *threads, int n)
-{
-    uint64_t one = 1;
-
-    if (!threads)
-        return;
-    for (int i = 0; i < n; i++)
-        atomic_store_explicit(&threads[i].go, 1, memory_order_release);
-    /* Wakes every thread's epoll at once (edge-triggered: once each). Should the write fail,
-     * they still see go within the second they wait at most. */
-    if (threads[0].go_fd >= 0 && write(threads[0].go_fd, &one, sizeof(one)) < 0)
-        log_error("waking the load threads: %s", strerror(errno));
-}
-
-/* Adds the counters of src to dst. */
-static void add_counts(struct bench_counts *dst, struct bench_counts *src)
-{
-    atomic_ullong *d = &dst->msgs, *s = &src->msgs;
-    size_t k = sizeof(*dst) / sizeof(atomic_ullong);
-
-    for (size_t i = 0; i < k; i++)
-        count(&d[i], atomic_load_explicit(&s[i], memory_order_relaxed));
-}
-
-void load_peek(struct bench_thread *threads, int n, struct bench_counts *c)
-{
-    memset(c, 0, sizeof(*c));
-    for (int i = 0; i < n; i++)
-        add_counts(c, &threads[i].counts);
-}
-
-/* Adds the bytes each connected connection of t got back while measuring to *s. */
-static void add_spread(const struct bench_thread *t, struct bench_spread *s)
-{
     for (long i = 0; t->conns && i < t->n; i++) {
         const struct bconn *c = &t->conns[i];
 
-        if (!c->was_open)
-            continue;
-        if (s->conns == 0 || c->measured < s->min)
-            s->min = c->measured;
-        if (c->measured > s->max)
-            s->max = c->measured;
-        s->starved += c->measured == 0;
-        s->conns++;
+        if (c->was_open)
+            crew_spread_add(s, c->measured);
     }
 }
 
-void load_finish(struct bench_thread *threads, int n, struct hist *h, struct bench_counts *c,
-                 struct bench_spread *spread, uint64_t *thread_cpu_ns)
-{
-    hist_init(h);
-    memset(c, 0, sizeof(*c));
-    memset(spread, 0, sizeof(*spread));
-    for (int i = 0; threads && i < n; i++) {
-        if (threads[i].started)
-            pthread_join(threads[i].tid, NULL);
-        hist_merge(h, &threads[i].hist);
-        add_counts(c, &threads[i].counts);
-        add_spread(&threads[i], spread);
-        *thread_cpu_ns += threads[i].cpu_ns;
-        thread_fini(&threads[i]);
-    }
-    if (threads && threads[0].go_fd >= 0)
-        close(threads[0].go_fd);
-    free(threads);
-}
+const struct crew_kind load_tcp = {
+    .size = sizeof(struct bench_thread),
+    .what = "connections",
+    .init = thread_init,
+    .run = run,
+    .spread = add_spread,
+    .fini = thread_fini,
+};

@@ -15,6 +15,7 @@
 #include "report.h"
 #include "rss.h"
 #include "setup.h"
+#include "udp_load.h"
 
 /* Raises the descriptor limit as far as it goes, and checks that the connections fit. Returns
  * 0, or -1 after logging, before any connection was opened. */
@@ -49,26 +50,25 @@ static const char *phase(const struct bench_clock *clk, uint64_t now)
 }
 
 /* Prints the progress line (on a terminal, without -q). */
-static void progress(const struct bench_config *cfg, const struct bench_clock *clk,
-                     struct bench_thread *threads)
+static void progress(const struct bench_clock *clk, const struct crew *threads)
 {
     uint64_t now = clock_now_ns();
     struct bench_counts c;
 
-    load_peek(threads, cfg->threads, &c);
+    crew_peek(threads, &c);
     report_progress(stderr, &c, (double)(now - clk->start_ns) / 1e9, phase(clk, now));
 }
 
 /* Waits for the run to reach t, with a progress line each second on a terminal. */
 static void wait_until(uint64_t t, const struct bench_config *cfg, const struct bench_clock *clk,
-                       struct bench_thread *threads)
+                       struct crew *threads)
 {
     int show = !cfg->quiet && isatty(STDERR_FILENO);
 
     for (uint64_t now = clock_now_ns(); now < t; now = clock_now_ns()) {
         sleep_until(show && now + 1000000000u < t ? now + 1000000000u : t);
         if (show)
-            progress(cfg, clk, threads);
+            progress(clk, threads);
     }
     if (show && t == clk->end_ns)
         fputc('\n', stderr);
@@ -80,7 +80,7 @@ static void wait_until(uint64_t t, const struct bench_config *cfg, const struct 
  * itself; the bound (the opening at --connect-rate, --timeout and a second) is a safety net.
  */
 static void wait_connected(const struct bench_config *cfg, const struct bench_clock *clk,
-                           struct bench_thread *threads)
+                           struct crew *threads)
 {
     int show = !cfg->quiet && isatty(STDERR_FILENO);
     double opening = cfg->connect_rate > 0 ? (double)cfg->conns / cfg->connect_rate : 0;
@@ -89,12 +89,12 @@ static void wait_connected(const struct bench_config *cfg, const struct bench_cl
     struct bench_counts c;
 
     for (uint64_t now = clock_now_ns(); now < bound; now = clock_now_ns()) {
-        load_peek(threads, cfg->threads, &c);
+        crew_peek(threads, &c);
         if (atomic_load(&c.connected) + atomic_load(&c.connect_failures) >=
             (unsigned long long)cfg->conns)
             return;
         if (show && now >= shown + 1000000000u) {
-            progress(cfg, clk, threads);
+            progress(clk, threads);
             shown = now;
         }
         sleep_until(now + 2000000);
@@ -111,16 +111,16 @@ static void server_rss(const struct bench_config *cfg, struct bench_result *r, l
         r->have_server_rss = 0;
 }
 
-/* The first phase of a run, once load_start() has begun it: waits until every connection is
+/* The first phase of a run, once crew_start() has begun it: waits until every connection is
  * up or has failed, notes how long that took, and reads the server's memory with them idle. */
 static void connect_all(const struct bench_config *cfg, struct bench_result *r,
-                        const struct bench_clock *clk, struct bench_thread *threads)
+                        const struct bench_clock *clk, struct crew *threads)
 {
     struct bench_counts c;
 
     wait_connected(cfg, clk, threads);
     r->connect_seconds = (double)(clock_now_ns() - clk->start_ns) / 1e9;
-    load_peek(threads, cfg->threads, &c);
+    crew_peek(threads, &c);
     r->rss_conns = atomic_load(&c.connected);
     server_rss(cfg, r, &r->rss_connected_kib, 1);
 }
@@ -131,34 +131,34 @@ static void connect_all(const struct bench_config *cfg, struct bench_result *r,
 static int measure(const struct bench_config *cfg, struct bench_result *r, struct hist *h)
 {
     struct bench_clock clk = {0};
-    struct bench_thread *threads;
+    struct crew threads = {0};
     struct bench_counts c;
     uint64_t s0 = 0, s1 = 0, b0, b1, tcpu = 0;
 
     r->have_server_rss = cfg->server_pid > 0;
     server_rss(cfg, r, &r->rss_before_kib, 0);
     clk.start_ns = clock_now_ns();
-    if (load_start(cfg, &clk, &threads) < 0) {
+    if (crew_start(&threads, cfg->udp ? &load_udp : &load_tcp, cfg, &clk) < 0) {
         /* The threads that did start end at once. */
         clk.load_ns = clk.measure_ns = clk.end_ns = clock_now_ns();
-        load_go(threads, cfg->threads);
-        load_finish(threads, cfg->threads, h, &c, &r->spread, &tcpu);
+        crew_go(&threads);
+        crew_finish(&threads, h, &c, &r->spread, &tcpu);
         return -1;
     }
-    connect_all(cfg, r, &clk, threads);
+    connect_all(cfg, r, &clk, &threads);
     clk.load_ns = clock_now_ns();
     clk.measure_ns = clk.load_ns + (uint64_t)(cfg->warmup * 1e9);
     clk.end_ns = clk.measure_ns + (uint64_t)(cfg->duration * 1e9);
-    load_go(threads, cfg->threads);
-    wait_until(clk.measure_ns, cfg, &clk, threads);
+    crew_go(&threads);
+    wait_until(clk.measure_ns, cfg, &clk, &threads);
     b0 = cpu_self_ns();
     r->have_server_cpu = cfg->server_pid > 0 && cpu_process_ns(cfg->server_pid, &s0) == 0;
-    wait_until(clk.end_ns, cfg, &clk, threads);
+    wait_until(clk.end_ns, cfg, &clk, &threads);
     b1 = cpu_self_ns();
     if (r->have_server_cpu && cpu_process_ns(cfg->server_pid, &s1) < 0)
         r->have_server_cpu = 0;
     server_rss(cfg, r, &r->rss_end_kib, 0);
-    load_finish(threads, cfg->threads, h, &c, &r->spread, &tcpu);
+    crew_finish(&threads, h, &c, &r->spread, &tcpu);
     r->cfg = cfg;
     r->hist = h;
     r->seconds = cfg->duration;
@@ -179,6 +179,18 @@ static int write_hist(const struct bench_config *cfg, const struct hist *h)
         return -1;
     }
     return 0;
+}
+
+/* -u: returns the exit status — 1 when no datagram came back (saying why it may be) or one
+ * came back corrupted, else 0: loss alone is in the report, not an error. */
+static int udp_verdict(const struct bench_config *cfg, const struct bench_result *r)
+{
+    if (r->udp.answered == 0)
+        log_error("no datagram echoed by %s:%u (%llu refused%s)", cfg->host, cfg->port,
+                  r->udp.refused, r->udp.refused ? ": nothing listening?" : "");
+    else if (r->udp.corrupted)
+        log_error("%llu datagrams came back corrupted", r->udp.corrupted);
+    return report_errors(r) > 0 || r->udp.answered == 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -213,6 +225,8 @@ int main(int argc, char **argv)
         report_text(stdout, &r);
     if (cfg.hist_file && write_hist(&cfg, &h) < 0)
         return 1;
+    if (cfg.udp)
+        return udp_verdict(&cfg, &r);
     if (r.connected == 0)
         log_error("no connection to %s:%u succeeded", cfg.host, cfg.port);
     return report_errors(&r) > 0 || r.connected == 0 ? 1 : 0;

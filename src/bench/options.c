@@ -7,6 +7,11 @@
 
 #include "../cli.h"
 #include "../num.h"
+#include "udp_track.h"
+#include "udp_wire.h"
+
+/* The most memory -u may take for its sequence rings (udp_track.h), all flows together. */
+#define BENCH_UDP_MAX_RING_MIB 1024
 
 enum {
     OPT_CONNECT_RATE = 256,
@@ -16,7 +21,8 @@ enum {
     OPT_HIST,
     OPT_SERVER_PID,
     OPT_TIMEOUT,
-    OPT_SOURCES
+    OPT_SOURCES,
+    OPT_LOST_AFTER
 };
 
 static const struct option long_options[] = {
@@ -35,6 +41,8 @@ static const struct option long_options[] = {
     {"server-pid", required_argument, NULL, OPT_SERVER_PID},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"sources", required_argument, NULL, OPT_SOURCES},
+    {"udp", no_argument, NULL, 'u'},
+    {"lost-after", required_argument, NULL, OPT_LOST_AFTER},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -46,7 +54,9 @@ void bench_usage(FILE *f)
     fprintf(f,
             "Usage: echo-bench [OPTIONS] HOST PORT\n"
             "Load an echo server with many connections, check every echoed byte, and report\n"
-            "throughput and latency percentiles. HOST may carry the port (HOST:PORT).\n"
+            "throughput and latency percentiles. HOST may carry the port (HOST:PORT). With -u,\n"
+            "the same over UDP: each connection is a flow, each message a datagram, and loss,\n"
+            "reordering, duplicates and late echoes are counted.\n"
             "\n"
             "  -c, --connections N    connections, 1-%d [10]\n"
             "  -s, --size BYTES       message size, 1 to 1M (K and M suffixes) [64]\n"
@@ -62,6 +72,12 @@ void bench_usage(FILE *f)
             "      --sources N        connect from 127.0.0.1 to 127.0.0.N in turn, 1-254;\n"
             "                         only to a server on 127.x [one per 10000 connections\n"
             "                         to 127.x, else the kernel picks]\n"
+            "  -u, --udp              UDP: each connection is a flow, one socket connect()ed\n"
+            "                         to the server; each message a datagram of 16 to 65507\n"
+            "                         bytes carrying its flow and sequence number\n"
+            "      --lost-after MS    UDP: a datagram not echoed within MS is lost, not timed;\n"
+            "                         at the end, what is in flight is waited for that long\n"
+            "                         [1000]\n"
             "      --no-verify        do not compare the echoed bytes\n"
             "      --json             print one JSON object instead of the text report\n"
             "      --hist FILE        write the latency distribution to FILE\n"
@@ -74,7 +90,9 @@ void bench_usage(FILE *f)
             "\n"
             "Every connection is opened first; the load starts once each is up or has failed.\n"
             "Exit status: 0 when every echo was exact; 1 on a mismatch, a short echo, a reset\n"
-            "or a failed connection; 2 on a usage error.\n",
+            "or a failed connection; 2 on a usage error. With -u: 0 when datagrams came back\n"
+            "and none was corrupted (loss alone is reported, not an error); 1 when one was\n"
+            "corrupted or none came back.\n",
             BENCH_MAX_CONNS);
 }
 
@@ -91,6 +109,7 @@ static void defaults(struct bench_config *cfg)
     cfg->threads = 1;
     cfg->verify = 1;
     cfg->timeout = 10;
+    cfg->lost_after_ms = 1000;
 }
 
 static int real(const char *name, const char *s, double min, double max, double *v, char *err)
@@ -133,6 +152,10 @@ static int apply(int opt, const char *arg, struct bench_config *cfg, char *err)
         r = cli_number("--sources", arg, 1, 254, &v, err);
         cfg->sources = (int)v;
         break;
+    case OPT_LOST_AFTER:
+        r = cli_number("--lost-after", arg, 1, 3600000, &v, err);
+        cfg->lost_after_ms = (int)v;
+        break;
     case OPT_TIMEOUT:
         r = cli_number("--timeout", arg, 1, 3600, &v, err);
         cfg->timeout = (int)v;
@@ -172,6 +195,9 @@ static int flag(int opt, const char *arg, struct bench_config *cfg)
     case 'q':
         cfg->quiet = 1;
         return 1;
+    case 'u':
+        cfg->udp = 1;
+        return 1;
     }
     return 0;
 }
@@ -189,6 +215,30 @@ static int cpus_allowed(void)
     return n < 1 ? 1 : n > 256 ? 256 : n;
 }
 
+/* Checks what -u allows: datagrams of 16 to 65507 bytes, sequence rings that fit in memory,
+ * none of the TCP-only options. Returns 0, or -1 with the reason in err. */
+static int check_udp(const struct bench_config *cfg, char *err)
+{
+    double mib = (double)cfg->conns *
+                 udp_track_slots(cfg->depth, cfg->rate, cfg->conns, cfg->lost_after_ms) *
+                 sizeof(struct udp_slot) / (1 << 20);
+
+    if (cfg->size < UDP_WIRE_HEADER || cfg->size > UDP_WIRE_MAX)
+        snprintf(err, BENCH_ERR_LEN, "--size: a datagram is %d to %d bytes with -u",
+                 UDP_WIRE_HEADER, UDP_WIRE_MAX);
+    else if (cfg->bulk || cfg->sources)
+        snprintf(err, BENCH_ERR_LEN, "%s is for TCP, not with -u",
+                 cfg->bulk ? "--bulk" : "--sources");
+    else if (mib > BENCH_UDP_MAX_RING_MIB)
+        snprintf(err, BENCH_ERR_LEN,
+                 "-c %ld with that depth or rate needs %.0f MiB to track the datagrams in "
+                 "flight, more than %d",
+                 cfg->conns, mib, BENCH_UDP_MAX_RING_MIB);
+    else
+        return 0;
+    return -1;
+}
+
 enum cli_result bench_options_parse(int argc, char **argv, struct bench_config *cfg, char *err)
 {
     int opt;
@@ -196,7 +246,7 @@ enum cli_result bench_options_parse(int argc, char **argv, struct bench_config *
     defaults(cfg);
     optind = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+:c:s:d:t:w:r:T:qhV", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:c:s:d:t:w:r:T:quhV", long_options, NULL)) != -1) {
         if (opt == 'h')
             return CLI_HELP;
         if (opt == 'V')
@@ -218,5 +268,5 @@ enum cli_result bench_options_parse(int argc, char **argv, struct bench_config *
         snprintf(err, BENCH_ERR_LEN, "--bulk and --rate do not go together");
         return CLI_USAGE;
     }
-    return CLI_RUN;
+    return cfg->udp && check_udp(cfg, err) < 0 ? CLI_USAGE : CLI_RUN;
 }

@@ -17,11 +17,25 @@ void report_counts(struct bench_result *r, struct bench_counts *c)
     r->resets = atomic_load(&c->resets);
     r->connect_failures = atomic_load(&c->connect_failures);
     r->connect_timeouts = atomic_load(&c->connect_timeouts);
+    r->udp.sent = atomic_load(&c->udp_sent);
+    r->udp.echoed = atomic_load(&c->udp_echoed);
+    r->udp.lost = atomic_load(&c->udp_lost);
+    r->udp.late = atomic_load(&c->udp_late);
+    r->udp.reordered = atomic_load(&c->udp_reordered);
+    r->udp.duplicated = atomic_load(&c->udp_duplicated);
+    r->udp.corrupted = atomic_load(&c->udp_corrupted);
+    r->udp.refused = atomic_load(&c->udp_refused);
+    r->udp.answered = atomic_load(&c->udp_answered);
 }
 
 unsigned long long report_errors(const struct bench_result *r)
 {
-    return r->mismatches + r->short_echoes + r->resets + r->connect_failures;
+    return r->mismatches + r->short_echoes + r->resets + r->connect_failures + r->udp.corrupted;
+}
+
+double report_loss_pct(const struct bench_result *r)
+{
+    return r->udp.sent ? (double)r->udp.lost / (double)r->udp.sent * 100 : 0;
 }
 
 double report_load_pct(const struct bench_result *r)
@@ -38,7 +52,15 @@ int report_load_bound(const struct bench_result *r)
 
 static const char *mode(const struct bench_config *cfg)
 {
+    if (cfg->udp)
+        return cfg->rate > 0 ? "udp-open" : "udp";
     return cfg->bulk ? "bulk" : cfg->rate > 0 ? "open" : "closed";
+}
+
+/* What one message is called in the text. */
+static const char *msg_name(const struct bench_config *cfg)
+{
+    return cfg->udp ? "datagrams" : "msgs";
 }
 
 /* CPU microseconds per echoed message (bulk: per echoed 64 KiB). */
@@ -51,7 +73,7 @@ static double per_unit_us(const struct bench_result *r, double ns)
 
 static void text_cpu(FILE *f, const struct bench_result *r)
 {
-    const char *unit = r->cfg->bulk ? "64 KiB" : "msg";
+    const char *unit = r->cfg->bulk ? "64 KiB" : r->cfg->udp ? "datagram" : "msg";
 
     fprintf(f, "  cpu         ");
     if (r->have_server_cpu)
@@ -69,10 +91,11 @@ static void text_spread(FILE *f, const struct bench_result *r)
 
     if (s->conns == 0)
         return;
-    fprintf(f, "  per conn    min %.0f, max %.0f %s", (double)s->min / unit, (double)s->max / unit,
-            r->cfg->bulk ? "MB" : "msgs");
+    fprintf(f, "  per %s    min %.0f, max %.0f %s", r->cfg->udp ? "flow" : "conn",
+            (double)s->min / unit, (double)s->max / unit, r->cfg->bulk ? "MB" : msg_name(r->cfg));
     if (s->starved)
-        fprintf(f, "; %llu of %llu connections got no echo", s->starved, s->conns);
+        fprintf(f, "; %llu of %llu %s got no echo", s->starved, s->conns,
+                r->cfg->udp ? "flows" : "connections");
     fputc('\n', f);
 }
 
@@ -94,11 +117,14 @@ static void text_rss(FILE *f, const struct bench_result *r)
 {
     if (!r->have_server_rss)
         return;
-    fprintf(f, "  server RSS  %.1f MiB before, %.1f MiB with %llu connections up",
-            (double)r->rss_before_kib / 1024, (double)r->rss_connected_kib / 1024, r->rss_conns);
+    const char *what = r->cfg->udp ? "flow" : "connection";
+
+    fprintf(f, "  server RSS  %.1f MiB before, %.1f MiB with %llu %ss %s",
+            (double)r->rss_before_kib / 1024, (double)r->rss_connected_kib / 1024, r->rss_conns,
+            what, r->cfg->udp ? "open" : "up");
     if (r->rss_conns > 0)
-        fprintf(f, " (%.2f KiB per connection)",
-                (double)(r->rss_connected_kib - r->rss_before_kib) / (double)r->rss_conns);
+        fprintf(f, " (%.2f KiB per %s)",
+                (double)(r->rss_connected_kib - r->rss_before_kib) / (double)r->rss_conns, what);
     fprintf(f, ", %.1f MiB at the end\n", (double)r->rss_end_kib / 1024);
 }
 
@@ -107,14 +133,32 @@ static void text_header(FILE *f, const struct bench_result *r)
 {
     const struct bench_config *c = r->cfg;
 
-    fprintf(f, "echo-bench: %s:%u, %ld connections, ", c->host, c->port, c->conns);
+    fprintf(f, "echo-bench: %s:%u, %ld %s, ", c->host, c->port, c->conns,
+            c->udp ? "UDP flows" : "connections");
     if (c->bulk)
         fprintf(f, "bulk: both ways at full speed");
+    else if (c->udp)
+        fprintf(f, "%zu B datagrams, %s", c->size, c->rate > 0 ? "open loop" : "closed loop");
     else
         fprintf(f, "%zu B messages, depth %d, %s loop", c->size, c->depth, mode(c));
+    if (c->udp && c->rate <= 0)
+        fprintf(f, " depth %d", c->depth);
     if (c->rate > 0)
-        fprintf(f, " at %.0f msgs/s", c->rate);
+        fprintf(f, " at %.0f %s/s", c->rate, msg_name(c));
     fprintf(f, ", %.1f s after %.1f s warm-up\n", r->seconds, c->warmup);
+}
+
+/* -u: the fate of the datagrams sent in the window, then what came that was not sent. */
+static void text_udp(FILE *f, const struct bench_result *r)
+{
+    fprintf(f,
+            "  udp         %llu sent, %llu echoed, %llu lost (%.2f%%), %llu late, %llu "
+            "reordered, %llu duplicated, %llu corrupted, %llu refused\n",
+            r->udp.sent, r->udp.echoed, r->udp.lost, report_loss_pct(r), r->udp.late,
+            r->udp.reordered, r->udp.duplicated, r->udp.corrupted, r->udp.refused);
+    if (r->connect_failures || r->resets)
+        fprintf(f, "  errors      %llu flows could not be opened, %llu failed sending\n",
+                r->connect_failures, r->resets);
 }
 
 void report_text(FILE *f, const struct bench_result *r)
@@ -125,8 +169,8 @@ void report_text(FILE *f, const struct bench_result *r)
 
     text_header(f, r);
     if (!c->bulk)
-        fprintf(f, "  throughput  %.0f msgs/s, %.2f MB/s out, %.2f MB/s in\n",
-                (double)r->msgs / r->seconds, mb_out, mb_in);
+        fprintf(f, "  throughput  %.0f %s/s, %.2f MB/s out, %.2f MB/s in\n",
+                (double)r->msgs / r->seconds, msg_name(c), mb_out, mb_in);
     else
         fprintf(f, "  throughput  %.1f MB/s out, %.1f MB/s in\n", mb_out, mb_in);
     if (!c->bulk && hist_count(r->hist) > 0) {
@@ -136,10 +180,14 @@ void report_text(FILE *f, const struct bench_result *r)
                     (double)hist_percentile(r->hist, percentiles[i]) / 1e6);
         fprintf(f, " max %.3f ms\n", (double)hist_max(r->hist) / 1e6);
     }
-    fprintf(f,
-            "  errors      %llu mismatched, %llu short, %llu reset, %llu failed to connect "
-            "(%llu of %ld connected)\n",
-            r->mismatches, r->short_echoes, r->resets, r->connect_failures, r->connected, c->conns);
+    if (c->udp)
+        text_udp(f, r);
+    else
+        fprintf(f,
+                "  errors      %llu mismatched, %llu short, %llu reset, %llu failed to connect "
+                "(%llu of %ld connected)\n",
+                r->mismatches, r->short_echoes, r->resets, r->connect_failures, r->connected,
+                c->conns);
     if (r->connect_timeouts)
         fprintf(f, "  connecting  %llu of %ld not up within --timeout %d s\n", r->connect_timeouts,
                 c->conns, c->timeout);
@@ -147,6 +195,18 @@ void report_text(FILE *f, const struct bench_result *r)
     text_cpu(f, r);
     text_load(f, r);
     text_rss(f, r);
+}
+
+/* -u: the "udp" object. */
+static void json_udp(FILE *f, const struct bench_result *r)
+{
+    fprintf(f,
+            "\"udp\":{\"sent\":%llu,\"echoed\":%llu,\"lost\":%llu,\"late\":%llu,"
+            "\"reordered\":%llu,\"duplicated\":%llu,\"corrupted\":%llu,\"refused\":%llu,"
+            "\"loss_pct\":%.3f,\"lost_after_ms\":%d},",
+            r->udp.sent, r->udp.echoed, r->udp.lost, r->udp.late, r->udp.reordered,
+            r->udp.duplicated, r->udp.corrupted, r->udp.refused, report_loss_pct(r),
+            r->cfg->lost_after_ms);
 }
 
 void report_json(FILE *f, const struct bench_result *r)
@@ -172,6 +232,8 @@ void report_json(FILE *f, const struct bench_result *r)
             "\"errors\":{\"mismatched\":%llu,\"short\":%llu,\"reset\":%llu,"
             "\"connect_failed\":%llu},\"connected\":%llu,",
             r->mismatches, r->short_echoes, r->resets, r->connect_failures, r->connected);
+    if (c->udp)
+        json_udp(f, r);
     fprintf(f, "\"connect_s\":%.3f,\"connect_timeouts\":%llu,", r->connect_seconds,
             r->connect_timeouts);
     fprintf(f, "\"per_conn_bytes\":{\"min\":%llu,\"max\":%llu},\"starved\":%llu,", r->spread.min,

@@ -23,6 +23,10 @@ struct bench_result {
     long rss_connected_kib; /* ... once every connection was up, before any traffic */
     long rss_end_kib;       /* ... when measuring ended, the connections still up */
     unsigned long long rss_conns; /* the connections up at rss_connected_kib */
+    struct {                      /* -u: what bench_counts' udp_ fields say */
+        unsigned long long sent, echoed, lost, late, reordered, duplicated, corrupted, refused;
+        unsigned long long answered; /* valid echoes at any time, warm-up and drain included */
+    } udp;
 };
 
 /* The share of its load threads' CPU at or above which echo-bench, not the server, may be
@@ -32,7 +36,8 @@ struct bench_result {
 /* Fills r's counters from c. */
 void report_counts(struct bench_result *r, struct bench_counts *c);
 
-/* Returns the number of errors of any kind: non-zero makes the exit status 1. */
+/* Returns the number of errors of any kind: non-zero makes the exit status 1. With -u, loss
+ * is not an error; corrupted echoes, flows that could not be opened or failed sending are. */
 unsigned long long report_errors(const struct bench_result *r);
 
 /* Returns the CPU time the load threads used in the measured window, in percent of what they
@@ -41,6 +46,10 @@ double report_load_pct(const struct bench_result *r);
 
 /* Returns non-zero when report_load_pct() is at least REPORT_LOAD_BOUND_PCT. */
 int report_load_bound(const struct bench_result *r);
+
+/* Returns the share of the measured datagrams that were lost, in percent (0 when none was
+ * sent). */
+double report_loss_pct(const struct bench_result *r);
 
 /* Prints the human-readable report. */
 void report_text(FILE *f, const struct bench_result *r);

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Golden-output tests of the notes' four programs (classic/): each session starts the real
-# server on port 0, runs clients with scripted input, and compares the transcript with
-# tests/classic/NAME.expected. Ends with cmocka's summary lines; exits 1 if a session failed.
+# Golden-output tests of the notes' four programs and the UDP echo pair (classic/): each session
+# starts the real server on port 0, runs clients with scripted input, and compares the transcript
+# with tests/classic/NAME.expected. Ends with cmocka's summary lines; exits 1 if a session failed.
 # Usage: tests/classic/run.sh BUILD   (runs BUILD/classic/*; BUILD defaults to $TCPECHO_BIN)
 set -u
 
@@ -12,7 +12,7 @@ if [ -z "$build" ]; then
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "$build/classic" 2>/dev/null && pwd)
-for p in hello_server hello_client echo_server echo_client; do
+for p in hello_server hello_client echo_server echo_client udp_echo_server udp_echo_client; do
     if [ ! -x "$bin/$p" ]; then
         echo "run.sh: no $build/classic/$p: run make first" >&2
         exit 2
@@ -23,6 +23,14 @@ PATH=$bin:$PATH
 export PATH
 
 tmp=$(mktemp -d) || exit 2
+# send_datagram SIZE IP PORT: sends one datagram of SIZE zero bytes (head writes it in one
+# write(), so one datagram), larger than the classic programs send.
+cat >"$tmp/send_datagram" <<'END'
+#!/bin/bash
+head -c "$1" /dev/zero >"/dev/udp/$2/$3"
+END
+chmod +x "$tmp/send_datagram"
+PATH=$tmp:$PATH
 pid=  # the session's background server, killed at exit if a session left it running
 cleanup() {
     if [ -n "$pid" ]; then
@@ -121,7 +129,9 @@ finish() {
     fi
     pid=
     echo "\$ $server &" >>"$out"
-    sed 's/^Listening on port [0-9]*$/Listening on port PORT/' "$tmp/server.out" >"$tmp/shown"
+    # The UDP server names each datagram's source: the client's port, shown as *.
+    sed -e 's/^Listening on port [0-9]*$/Listening on port PORT/' \
+        -e 's/^\(Datagram [0-9]* from 127\.0\.0\.1:\)[0-9]*:/\1*:/' "$tmp/server.out" >"$tmp/shown"
     case $server in
     *socat*) : >"$tmp/server.err" ;; # socat's log: times and pids, not for the transcript
     esac
@@ -165,11 +175,16 @@ session_echo_eof() {
     finish stop
 }
 
-session_echo_long() {
-    start echo_server || return 1
+# long_line SERVER CLIENT: a line of 3000 bytes, longer than the client's buffer, then a short one.
+long_line() {
+    start "$1" || return 1
     line=$(printf '%0300d' 0 | sed 's/0/0123456789/g')
-    printf '%s\nshort\nq\n' "$line" | run echo_client 127.0.0.1 PORT
+    printf '%s\nshort\nq\n' "$line" | run "$2" 127.0.0.1 PORT
     finish stop
+}
+
+session_echo_long() {
+    long_line echo_server echo_client
 }
 
 session_echo_pieces() {
@@ -193,6 +208,42 @@ session_usage() {
     run echo_server </dev/null
     run echo_client </dev/null
     run echo_client 127.0.0.1 7000 extra </dev/null
+    run udp_echo_server </dev/null
+    run udp_echo_client 127.0.0.1 </dev/null
+    run udp_echo_client localhost 7000 </dev/null
+}
+
+session_udp_echo() {
+    start udp_echo_server || return 1
+    printf 'hello\n\na line  with   spaces\n  indented\nQ\n' | run udp_echo_client 127.0.0.1 PORT
+    printf 'no q here\nlast line without a newline' | run udp_echo_client 127.0.0.1 PORT
+    finish stop
+}
+
+session_udp_echo_long() {
+    # The long line goes in pieces of 1023 bytes, each one datagram.
+    long_line udp_echo_server udp_echo_client
+}
+
+session_udp_truncated() {
+    # A datagram larger than the server's buffer is cut, said, and not echoed; the next is.
+    start udp_echo_server || return 1
+    run send_datagram 2000 127.0.0.1 PORT
+    printf 'after it\nq\n' | run udp_echo_client 127.0.0.1 PORT
+    finish stop
+}
+
+session_udp_bind_in_use() {
+    start udp_echo_server || return 1
+    run udp_echo_server PORT </dev/null
+    finish stop
+}
+
+session_udp_no_server() {
+    # A port that was just bound and is free now: every line waits out the client's timeout.
+    start udp_echo_server || return 1
+    finish stop
+    printf 'hello\nanyone?\nq\n' | run udp_echo_client 127.0.0.1 PORT
 }
 
 session_bind_in_use() {
@@ -249,6 +300,11 @@ check echo_pieces "echo, echo in pieces"
 check usage "usage errors"
 check bind_in_use "bind to a port in use"
 check connect_refused "connect to a closed port"
+check udp_echo "UDP echo"
+check udp_echo_long "UDP echo, long line"
+check udp_truncated "UDP echo, datagram larger than the buffer"
+check udp_bind_in_use "UDP bind to a port in use"
+check udp_no_server "UDP echo, no server: the client times out"
 
 echo "[  PASSED  ] $passed test(s)."
 if [ -n "$failed" ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs every ```console block of docs/GUIDE.md and checks its output, so the guide cannot rot.
 
-Usage: run_guide.py [GUIDE BUILD]   (default: docs/GUIDE.md and $TCPECHO_BIN, as tests/run.sh sets)
+Usage: run_guide.py [[GUIDE] BUILD]   (defaults: docs/GUIDE.md, and $TCPECHO_BIN as tests/run.sh
+sets it)
 
 A block is a terminal transcript: lines starting with "$ " are commands, the lines after each
 command its expected output. In expected output a line "..." stands for any number of lines,
@@ -237,10 +238,11 @@ def run_section(build, title, commands):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    args = sys.argv[1:] or [os.path.join(here, "..", "..", "docs", "GUIDE.md"),
-                            os.environ.get("TCPECHO_BIN", "")]
+    args = sys.argv[1:] or [os.environ.get("TCPECHO_BIN", "")]
+    if len(args) == 1:  # BUILD alone, as tests/classic/run.sh takes it
+        args.insert(0, os.path.join(here, "..", "..", "docs", "GUIDE.md"))
     if len(args) != 2 or not args[1]:
-        sys.exit("usage: run_guide.py [GUIDE BUILD]  (default: docs/GUIDE.md $TCPECHO_BIN)")
+        sys.exit("usage: run_guide.py [[GUIDE] BUILD]  (defaults: docs/GUIDE.md $TCPECHO_BIN)")
     guide, build = args[0], os.path.abspath(args[1])
     only = os.environ.get("GUIDE_SECTION", "")
     passed, failed = 0, []

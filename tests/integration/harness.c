@@ -567,3 +567,53 @@ ssize_t udp_recv_within(int fd, void *buf, size_t cap, int timeout_ms)
         return -1;
     return recv(fd, buf, cap, MSG_DONTWAIT);
 }
+
+/* Runs prefix (NULL or NULL-terminated, [0] a path), then echo-bench with args then "HOST
+ * PORT"; returns its result. */
+void bench_run(const char *const *prefix, const char *const *args, const char *host, int port,
+               struct run_result *r)
+{
+    const char *argv[40];
+    char portstr[16];
+    int n = 0;
+
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    for (; prefix && *prefix; prefix++)
+        argv[n++] = *prefix;
+    argv[n++] = bin_path("echo-bench");
+    for (; *args && n < 36; args++)
+        argv[n++] = *args;
+    argv[n++] = host;
+    argv[n++] = portstr;
+    argv[n] = NULL;
+    assert_int_equal(run_program(argv, NULL, 0, 60000, r), 0);
+    print_message("%s%s", r->out, r->err);
+}
+
+/* Runs echo-bench with args then "127.0.0.1 PORT"; returns its result. */
+void bench(const char *const *args, int port, struct run_result *r)
+{
+    bench_run(NULL, args, "127.0.0.1", port, r);
+}
+
+/* Returns the number after "key": in the JSON object json (the first one). */
+double json_num(const char *json, const char *key)
+{
+    char k[64];
+    const char *p;
+
+    snprintf(k, sizeof(k), "\"%s\":", key);
+    p = strstr(json, k);
+    assert_non_null(p);
+    return atof(p + strlen(k));
+}
+
+void for_each_model(struct server *s, void (*fn)(struct server *s, const char *model))
+{
+    char models[256], *save = NULL;
+    const char *env = getenv("MODELS");
+
+    snprintf(models, sizeof(models), "%s", env && *env ? env : "iterative epoll");
+    for (char *m = strtok_r(models, " ", &save); m; m = strtok_r(NULL, " ", &save))
+        fn(s, m);
+}

@@ -130,4 +130,21 @@ long proc_rss_kib(pid_t pid);
 /* Returns the CPU time pid used so far (user + system, all its threads) in ms, or -1. */
 long long proc_cpu_ms(pid_t pid);
 
+/* Runs prefix (NULL or NULL-terminated, [0] a path), then echo-bench with args then "HOST
+ * PORT" (at most 60 s); fills r and prints its output. */
+void bench_run(const char *const *prefix, const char *const *args, const char *host, int port,
+               struct run_result *r);
+
+/* Runs echo-bench with args then "127.0.0.1 PORT"; fills r. */
+void bench(const char *const *args, int port, struct run_result *r);
+
+/* Returns the number after "key": in the JSON text json (its first occurrence); fails the test
+ * when there is none. */
+double json_num(const char *json, const char *key);
+
+/* Calls fn(s, model) for each model in $MODELS (tests/run.sh sets it: the models
+ * echo-server --list-models names; unset, "iterative epoll"): for tests that loop over the
+ * models themselves. */
+void for_each_model(struct server *s, void (*fn)(struct server *s, const char *model));
+
 #endif

@@ -25,46 +25,6 @@
 
 #include "harness.h"
 
-/* Runs prefix (NULL or NULL-terminated, [0] a path), then echo-bench with args then "HOST
- * PORT"; returns its result. */
-static void bench_run(const char *const *prefix, const char *const *args, const char *host,
-                      int port, struct run_result *r)
-{
-    const char *argv[40];
-    char portstr[16];
-    int n = 0;
-
-    snprintf(portstr, sizeof(portstr), "%d", port);
-    for (; prefix && *prefix; prefix++)
-        argv[n++] = *prefix;
-    argv[n++] = bin_path("echo-bench");
-    for (; *args && n < 36; args++)
-        argv[n++] = *args;
-    argv[n++] = host;
-    argv[n++] = portstr;
-    argv[n] = NULL;
-    assert_int_equal(run_program(argv, NULL, 0, 60000, r), 0);
-    print_message("%s%s", r->out, r->err);
-}
-
-/* Runs echo-bench with args then "127.0.0.1 PORT"; returns its result. */
-static void bench(const char *const *args, int port, struct run_result *r)
-{
-    bench_run(NULL, args, "127.0.0.1", port, r);
-}
-
-/* Returns the number after "key": in the JSON object json (the first one). */
-static double json_num(const char *json, const char *key)
-{
-    char k[64];
-    const char *p;
-
-    snprintf(k, sizeof(k), "\"%s\":", key);
-    p = strstr(json, k);
-    assert_non_null(p);
-    return atof(p + strlen(k));
-}
-
 /* One model: 2 s of 20 connections with depth 4, every byte checked, no error. Every
  * connection gets echoes, except from the iterative server, which serves only the first. */
 static void bench_model(struct server *s, const char *model)
@@ -95,15 +55,10 @@ static void bench_model(struct server *s, const char *model)
     server_release(s);
 }
 
-/* Every model in $MODELS (tests/run.sh sets it: the models echo-server --list-models names). */
+/* Every model in $MODELS. */
 static void test_bench_against_every_model(void **state)
 {
-    char models[256], *save = NULL;
-    const char *env = getenv("MODELS");
-
-    snprintf(models, sizeof(models), "%s", env && *env ? env : "iterative epoll");
-    for (char *m = strtok_r(models, " ", &save); m; m = strtok_r(NULL, " ", &save))
-        bench_model(*state, m);
+    for_each_model(*state, bench_model);
 }
 
 /* Bulk: both directions at full speed, still every byte checked. */

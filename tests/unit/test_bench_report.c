@@ -175,12 +175,59 @@ static void test_connect_timeouts(void **state)
     assert_int_equal(report_errors(&f->r), 3);
 }
 
+/* -u: the header names flows and datagrams, the udp line and object give every fate, and
+ * loss is not an error while corruption is. */
+static void test_udp_report(void **state)
+{
+    struct fixture *f = *state;
+    const char *t;
+
+    f->cfg.udp = 1;
+    f->cfg.lost_after_ms = 200;
+    f->r.udp.sent = 1000;
+    f->r.udp.echoed = 880;
+    f->r.udp.lost = 120;
+    f->r.udp.late = 3;
+    f->r.udp.reordered = 4;
+    f->r.udp.duplicated = 5;
+    f->r.udp.refused = 7;
+    f->r.spread = (struct bench_spread){.conns = 10, .min = 64 * 80, .max = 64 * 96};
+    t = render(f, 0);
+    assert_non_null(strstr(t, "echo-bench: 127.0.0.1:7000, 10 UDP flows, 64 B datagrams, closed "
+                              "loop depth 1, 5.0 s after 1.0 s warm-up\n"));
+    assert_non_null(strstr(t, "  throughput  200 datagrams/s, "));
+    assert_non_null(strstr(t, "  udp         1000 sent, 880 echoed, 120 lost (12.00%), 3 late, "
+                              "4 reordered, 5 duplicated, 0 corrupted, 7 refused\n"));
+    assert_non_null(strstr(t, "  per flow    min 80, max 96 datagrams\n"));
+    assert_null(strstr(t, "mismatched"));
+    assert_null(strstr(t, "  errors "));
+    t = render(f, 1);
+    assert_non_null(strstr(t, "\"mode\":\"udp\","));
+    assert_non_null(strstr(t, "\"udp\":{\"sent\":1000,\"echoed\":880,\"lost\":120,\"late\":3,"
+                              "\"reordered\":4,\"duplicated\":5,\"corrupted\":0,\"refused\":7,"
+                              "\"loss_pct\":12.000,\"lost_after_ms\":200},"));
+    assert_int_equal(report_errors(&f->r), 0);
+
+    f->r.udp.corrupted = 2;
+    f->r.connect_failures = 1;
+    assert_int_equal(report_errors(&f->r), 3);
+    assert_non_null(strstr(render(f, 0), "  errors      1 flows could not be opened, 0 failed "
+                                         "sending\n"));
+
+    f->cfg.rate = 5000;
+    t = render(f, 0);
+    assert_non_null(strstr(t, "64 B datagrams, open loop at 5000 datagrams/s, 5.0 s"));
+    assert_non_null(strstr(render(f, 1), "\"mode\":\"udp-open\","));
+    f->r.udp.sent = 0;
+    assert_true(report_loss_pct(&f->r) == 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_plain_report), T(test_bulk_header),      T(test_load_bound),
-        T(test_server_rss),   T(test_connect_timeouts),
+        T(test_server_rss),   T(test_connect_timeouts), T(test_udp_report),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
