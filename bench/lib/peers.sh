@@ -4,6 +4,9 @@
 # Sourced by bench/run.sh; the peers' servers are in bench/peers/.
 
 PEERS="socat ncat xinetd node uvloop libuv libevent go"
+# The peers of the UDP scenarios, under the same names: xinetd's internal echo-dgram, socat
+# UDP-RECVFROM with fork, and the libuv C, Go and Node.js UDP echoes of bench/peers/.
+UDP_PEERS="xinetd socat libuv go node"
 
 uvloop_python() {
 	for py in python3 /usr/bin/python3; do
@@ -43,8 +46,8 @@ install_peers() {
 }
 
 # Sets UVPY, PEER_BIN, PEER_VERSIONS, NODE and XINETD: where each peer is, empty when it is
-# not. The compiled peers (libuv C, libevent C, Go) are built from bench/peers/ into the
-# build dir.
+# not. The compiled peers (libuv C, libevent C, Go, and the UDP libuv C and Go) are built from
+# bench/peers/ into the build dir.
 find_peers() {
 	UVPY=$(uvloop_python || true)
 	PEER_BIN=$BIN/peers
@@ -66,6 +69,17 @@ peer_missing() {
 		;;
 	esac
 	return 0
+}
+
+# Prints why peer $1 cannot serve UDP here, or nothing when it can: the compiled ones have a
+# UDP program of their own, the others are the same program.
+udp_peer_missing() {
+	case $1 in
+	libuv | go)
+		[ -x "$PEER_BIN/udp-echo-$1" ] || echo "udp-echo-$1 did not build (see results/logs/peers-build.log)"
+		;;
+	*) peer_missing "$1" ;;
+	esac
 }
 
 # Prints the version of target $1, for RESULTS.md.

@@ -24,6 +24,7 @@ run_perf() {
 	t=$1
 	s=$2
 	base="\"target\":\"$t\",\"scenario\":\"$s\""
+	PROTO=tcp
 	if ! start_target "$t"; then
 		stop_target
 		record perf "$base" '"status":"failed"' '"note":"the server did not start or did not echo"'
@@ -70,7 +71,7 @@ run_perf_all() {
 	if [ "$HAVE_PERF" = 1 ]; then
 		for s in $(inter "$PERF_SCENARIOS" "$SCENARIOS"); do
 			for t in $PERF_TARGETS; do
-				case " $DEAD " in *" $t "*) continue ;; esac
+				case " $DEAD " in *" $t/tcp "*) continue ;; esac
 				if [ "$(elapsed)" -ge "$BUDGET" ]; then
 					record perf "\"target\":\"$t\",\"scenario\":\"$s\"" '"status":"skipped"' '"note":"time budget spent"'
 					continue

@@ -11,7 +11,10 @@ plan() {
 	PERF_TARGETS=$(minus "$TARGETS" "$FORKING")
 	HAVE_PERF=0
 	if perf_works; then HAVE_PERF=1; fi
-	n_runs=$(($(count "$MAIN_SCENARIOS") * ($(count "$TARGETS") + (ROUNDS - 1) * $(count "$(inter "$TARGETS" "$ROUND_TARGETS")"))))
+	udp=""
+	for s in $MAIN_SCENARIOS; do case $s in udp_*) udp="$udp $s" ;; esac; done
+	n_runs=$(($(count "$(minus "$MAIN_SCENARIOS" "$udp")") * ($(count "$TARGETS") + (ROUNDS - 1) * $(count "$(inter "$TARGETS" "$ROUND_TARGETS")"))))
+	n_runs=$((n_runs + $(count "$udp") * ($(count "$UDP_TARGETS") + (ROUNDS - 1) * $(count "$(inter "$UDP_TARGETS" "$UDP_ROUND_TARGETS")"))))
 	n_perf=0
 	[ "$HAVE_PERF" = 0 ] || n_perf=$(($(count "$(inter "$PERF_SCENARIOS" "$SCENARIOS")") * $(count "$PERF_TARGETS")))
 	n_c100k=0

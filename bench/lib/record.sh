@@ -35,7 +35,7 @@ run_command() {
 }
 
 # The run's first record: its settings, the machine's state, and the lists of targets the
-# report needs (the models, the servers that fork, which run in rounds and in C100K).
+# report needs (the models, the servers that fork, which run in rounds, in C100K and over UDP).
 record_meta() {
 	c100k="\"wanted\":$C100K_WANT,\"n\":$C100K_N,\"hard_limit\":$(jstr "$HARD_NOFILE")"
 	c100k="$c100k,\"margin\":$C100K_MARGIN,\"asked\":$C100K_ASKED,\"seconds\":$C100K_T"
@@ -48,6 +48,8 @@ record_meta() {
 		"\"scenarios\":$(jstr "$SCENARIOS")" "\"rounds\":$ROUNDS" \
 		"\"round_targets\":$(jstr "$ROUND_TARGETS")" "\"forking\":$(jstr "$FORKING")" \
 		"\"models\":$(jstr "$MODELS")" "\"perf_scenarios\":$(jstr "$PERF_SCENARIOS")" \
+		"\"udp_targets\":$(jstr "$UDP_MODELS $UDP_PEERS")" "\"udp_forking\":$(jstr "$UDP_FORKING")" \
+		"\"udp_round_targets\":$(jstr "$UDP_ROUND_TARGETS")" \
 		"\"budget\":$BUDGET" "\"loadavg\":$(jstr "$(loadavg)")" \
 		"\"perf_run\":$PERF_RUN" "\"perf_window\":$PERF_WIN" \
 		"\"c100k\":{$c100k}" "\"jiffies\":$(jstr "$(cpu_jiffies)")" \

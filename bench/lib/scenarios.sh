@@ -13,12 +13,23 @@ scenario_args() {
 	bulk10) echo "--bulk -c 10" ;;
 	open50) echo "-c 50 -s 64 -r" ;; # the rate follows: half this target's c50 msgs/s
 	c100k) echo "-c $C100K_N -r $C100K_N -s 64 --connect-rate $C100K_RATE" ;;
+	udp_lat1) echo "-u -c 1 -s 64" ;;
+	udp_c50) echo "-u -c 50 -s 64" ;;
+	udp_depth16) echo "-u -c 50 -s 64 -d 16" ;;
+	udp_open) echo "-u -c 50 -s 64 -r" ;; # the rate follows: half this target's udp_c50 rate
+	udp_1472) echo "-u -c 1 -s 1472" ;;
 	esac
 }
 
-# Half the msgs/s target $1 reached in the c50 scenario, or nothing.
+# The scenario whose peak sets the rate of open-loop scenario $1.
+peak_scenario() {
+	case $1 in udp_open) echo udp_c50 ;; *) echo c50 ;; esac
+}
+
+# Half the msgs/s target $1 reached in scenario $2 (c50, udp_c50), or nothing. A UDP run
+# with datagrams lost is "ok" too: echo-bench reports loss, it is not an error.
 open_rate() {
-	line=$(grep "\"target\":\"$1\",\"scenario\":\"c50\"" "$RUNS" | grep '"status":"ok"' | tail -n 1)
+	line=$(grep "\"target\":\"$1\",\"scenario\":\"$2\"" "$RUNS" | grep '"status":"ok"' | tail -n 1)
 	printf '%s' "$line" | sed -n 's/.*"msgs_per_s":\([0-9.]*\).*/\1/p' |
 		awk '{ r = int($1 / 2); if (r >= 1) print r }'
 }
@@ -29,32 +40,42 @@ status_kib() {
 	if is_num "$v"; then echo "$v"; else echo null; fi
 }
 
-# Prints the extra arguments of scenario $2 for target $1 (open50: the rate), or fails after
-# recording why the run is skipped (the time budget spent, no rate, the target dead).
+# Prints the extra arguments of scenario $2 for target $1 (open50, udp_open: the rate), or
+# fails after recording why the run is skipped (the time budget spent, no rate, the target
+# dead, a UDP peer missing).
 run_args() {
 	if [ "$(elapsed)" -ge "$DEADLINE" ]; then
 		record run "$base" '"status":"skipped"' '"note":"time budget spent"'
 		return 1
 	fi
-	if [ "$2" = open50 ]; then
-		rate=$(open_rate "$1")
+	why=""
+	[ "$PROTO" = tcp ] || why=$(udp_peer_missing "$1")
+	if [ -n "$why" ]; then
+		record run "$base" '"status":"skipped"' "\"note\":$(jstr "$why")"
+		return 1
+	fi
+	case $2 in open50 | udp_open)
+		rate=$(open_rate "$1" "$(peak_scenario "$2")")
 		if [ -z "$rate" ]; then
-			record run "$base" '"status":"skipped"' '"note":"no peak from the 50-connection run"'
+			record run "$base" '"status":"skipped"' "\"note\":\"no peak from the $(peak_scenario "$2") run\""
 			return 1
 		fi
 		echo "$rate"
-	fi
-	case " $DEAD " in *" $1 "*)
+		;;
+	esac
+	case " $DEAD " in *" $1/$PROTO "*)
 		record run "$base" '"status":"skipped"' '"note":"it did not start or echo before"'
 		return 1
 		;;
 	esac
 }
 
-# Runs scenario $2 against target $1 and records the outcome.
+# Runs scenario $2 against target $1 and records the outcome. Sets PROTO, udp in the udp_
+# scenarios and tcp in the others: start_target serves that.
 run_one() {
 	t=$1
 	s=$2
+	case $s in udp_*) PROTO=udp ;; *) PROTO=tcp ;; esac
 	args=$(scenario_args "$s")
 	base="\"target\":\"$t\",\"scenario\":\"$s\",\"round\":$ROUND"
 	more=$(run_args "$t" "$s") || return 0
@@ -63,7 +84,7 @@ run_one() {
 	case $s in bulk*) ;; *) hist="hist/${t}_${s}_r$ROUND.txt" ;; esac
 	if ! start_target "$t" && ! { stop_target && start_target "$t"; }; then
 		stop_target
-		DEAD="$DEAD $t" # twice it did not echo: not tried again
+		DEAD="$DEAD $t/$PROTO" # twice it did not echo: not tried again over that protocol
 		record run "$base" "\"args\":$(jstr "$args")" '"status":"failed"' \
 			'"note":"the server did not start or did not echo within 5 s"'
 		say "$t $s: the server did not start or did not echo within 5 s"
@@ -75,7 +96,9 @@ run_one() {
 # Measures target $1, started, in scenario $2 with echo-bench $args (run_one sets it, $hist
 # and $base), stops the target, and records the outcome.
 measure() {
-	dur=$DUR warm=$WARM limit=$((DUR + SLACK)) extra=""
+	dur=$DUR warm=$WARM limit=$((DUR + SLACK)) extra="" opts="--timeout 10"
+	# UDP: no connection to wait for; a datagram not back within 1 s is lost (the default, said).
+	[ "$PROTO" = tcp ] || opts="--lost-after 1000"
 	if [ "$2" = c100k ]; then
 		dur=$C100K_T warm=$C100K_WARM
 		limit=$((C100K_T + C100K_WARM + C100K_N / C100K_RATE + 2 * SLACK))
@@ -86,7 +109,7 @@ measure() {
 	set +e
 	# shellcheck disable=SC2086
 	timeout --foreground -k 5 "$limit" $PIN_LOAD "$BENCH" $args -t "$dur" -w "$warm" \
-		-T 1 --timeout 10 -q --json ${hist:+--hist "$RESULTS/$hist"} \
+		-T 1 $opts -q --json ${hist:+--hist "$RESULTS/$hist"} \
 		--server-pid "$SERVER_PID" 127.0.0.1 "$PORT" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	set -e
@@ -107,20 +130,28 @@ measure() {
 		"\"hist\":$(jstr "$hist")" "\"note\":$(jstr "$note")" ${extra:+"$extra"} \
 		${steal:+"\"steal_pct\":$steal"} "\"result\":$result"
 	rate=$(printf '%s' "$result" | sed -n 's/.*"msgs_per_s":\([0-9.]*\),"mb_per_s_out":[0-9.]*,"mb_per_s_in":\([0-9.]*\).*/\1 msgs\/s, \2 MB\/s/p')
+	[ "$PROTO" = tcp ] || rate=$(printf '%s' "$result" | sed -n 's/.*"msgs_per_s":\([0-9.]*\).*/\1 datagrams\/s/p')$(printf '%s' "$result" | sed -n 's/.*"loss_pct":\([0-9.]*\).*/, \1 % lost/p')
 	say "[$(elapsed)s] $1 $2: $status${rate:+, $rate}"
 }
 
 # Every scenario of every target once, then again, so that the machine's drift over the run (a
 # shared VM's CPUs) falls on every target alike; the report takes each figure's median over
 # the rounds. The rounds after the first are for the targets that contend for first place
-# (ROUND_TARGETS); the others, clearly behind, run once, to keep the run short.
+# (ROUND_TARGETS; UDP_ROUND_TARGETS in the UDP scenarios); the others, clearly behind, run
+# once, to keep the run short.
 run_rounds() {
 	ROUND=1
 	while [ "$ROUND" -le "$ROUNDS" ]; do
 		for s in $MAIN_SCENARIOS; do
+			rt=$ROUND_TARGETS
 			for t in $TARGETS; do
+				case $s in udp_*)
+					case " $UDP_TARGETS " in *" $t "*) ;; *) continue ;; esac
+					rt=$UDP_ROUND_TARGETS
+					;;
+				esac
 				if [ "$ROUND" -gt 1 ]; then
-					case " $ROUND_TARGETS " in *" $t "*) ;; *) continue ;; esac
+					case " $rt " in *" $t "*) ;; *) continue ;; esac
 				fi
 				run_one "$t" "$s"
 			done

@@ -38,6 +38,21 @@ wait_echo() {
 	return 1
 }
 
+# Waits up to about 5 s until the UDP server on $PORT echoes (echo-bench -u checks every byte;
+# a datagram to a port not yet bound is refused, and the next try follows).
+wait_echo_udp() {
+	end=$(($(date +%s) + 5))
+	i=0
+	while [ $i -lt 25 ] && [ "$(date +%s)" -le $end ]; do
+		alive "$SERVER_PID" || return 1
+		out=$(timeout 2 "$BENCH" -u -c 1 -t 0.1 -w 0 --lost-after 200 -q --json 127.0.0.1 \
+			"$PORT" 2>/dev/null) && case $out in *'"msgs":0,'*) ;; *) return 0 ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # Waits up to 5 s until something listens on 127.0.0.1:$PORT, without connecting to it.
 wait_listen() {
 	i=0
@@ -50,9 +65,22 @@ wait_listen() {
 	return 1
 }
 
+# xinetd's configuration: its internal echo over $PROTO, on 127.0.0.1:$PORT. Over UDP it is
+# echo-dgram, which xinetd answers itself, one datagram at a time (wait = yes).
 xinetd_conf() {
 	user=""
 	[ "$(id -u)" != 0 ] || user="user = root"
+	if [ "$PROTO" = udp ]; then
+		kind="id = echo-dgram
+	socket_type = dgram
+	protocol = udp
+	wait = yes"
+	else
+		kind="id = echo-stream
+	socket_type = stream
+	protocol = tcp
+	wait = no"
+	fi
 	cat >"$TMP/xinetd.conf" <<EOC
 # xinetd's built-in echo service only, on a private port (tcpecho's bench/run.sh).
 defaults
@@ -65,10 +93,7 @@ defaults
 service echo
 {
 	type = INTERNAL UNLISTED
-	id = echo-stream
-	socket_type = stream
-	protocol = tcp
-	wait = no
+	$kind
 	$user
 	bind = 127.0.0.1
 	port = $PORT
@@ -78,11 +103,16 @@ EOC
 
 # Starts target $1 on 127.0.0.1 and waits until it echoes; sets SERVER_PID and PORT. A model
 # runs with one event loop (-t 1: epoll's and uring's; the other models have none to set).
+# PROTO says which echo: tcp, or udp (start_udp_target).
 start_target() {
 	LOG=$TMP/server.log
 	KEEP=$RESULTS/logs/$1.log
 	: >"$LOG"
 	PORT=""
+	if [ "$PROTO" = udp ]; then
+		start_udp_target "$1"
+		return
+	fi
 	case $1 in
 	socat | ncat | xinetd) PORT=$(free_port) || return 1 ;;
 	esac
@@ -100,6 +130,31 @@ start_target() {
 	esac
 	[ -n "$PORT" ] || PORT=$(listening_port) || return 1
 	wait_echo
+}
+
+# start_target's UDP half: the peer's UDP echo, or the model with -u and the server's
+# per-source and total rate limits off (a load test sends far more than the 1000 datagrams/s
+# per source the default allows). The log keeps UDP runs apart from TCP ones.
+start_udp_target() {
+	KEEP=$RESULTS/logs/$1-udp.log
+	case $1 in
+	socat | xinetd) PORT=$(free_port udp) || return 1 ;;
+	esac
+	case $1 in
+	socat) launch socat "UDP-RECVFROM:$PORT,bind=127.0.0.1,fork" PIPE ;;
+	xinetd)
+		xinetd_conf
+		launch "$XINETD" -dontfork -f "$TMP/xinetd.conf" -pidfile "$TMP/xinetd.pid"
+		;;
+	node) launch "$NODE" "$HERE/peers/udp_echo.js" 0 127.0.0.1 ;;
+	libuv | go) launch "$PEER_BIN/udp-echo-$1" 0 127.0.0.1 ;;
+	*)
+		launch "$SERVER" -m "$1" -t 1 -u --rate-limit 0 --rate-limit-total 0 -b 127.0.0.1 \
+			-p 0 -q --drain-timeout 1
+		;;
+	esac
+	[ -n "$PORT" ] || PORT=$(listening_port) || return 1
+	wait_echo_udp
 }
 
 stop_target() {

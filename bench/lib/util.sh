@@ -52,7 +52,11 @@ stop_pid() {
 	done
 }
 
-# Prints a free port on 127.0.0.1: bound to port 0, then released.
+# Prints a free TCP port on 127.0.0.1 (a UDP one with "udp"): bound to port 0, then released.
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 -c 'import socket, sys
+t = socket.SOCK_DGRAM if sys.argv[1:] == ["udp"] else socket.SOCK_STREAM
+s = socket.socket(socket.AF_INET, t)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' "$@"
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the compiled peers of the benchmark into OUTDIR: echo-libuv (bench/peers/echo_libuv.c),
 # echo-libevent (echo_libevent.c) and echo-go (echo.go), the servers a user might pick instead
-# of tcpecho. Run as root, it installs a missing compiler or library from Debian
+# of tcpecho, and the UDP ones: udp-echo-libuv (udp_echo_libuv.c) and udp-echo-go (udp_echo.go). Run as root, it installs a missing compiler or library from Debian
 # (libuv1-dev, libevent-dev, golang-go). For each peer built it prints "NAME LIBRARY VERSION"
 # on stdout (e.g. "echo-libuv libuv 1.44.2"); a peer that cannot be built is skipped with
 # "build.sh: skipping NAME: reason" on stderr, and the exit status stays 0.
@@ -70,32 +70,36 @@ build_c() {
 	fi
 }
 
-# Builds echo-go with caches under OUTDIR, so it works as root without HOME and offline.
+# Builds Go peer $1 from $2 with caches under OUTDIR, so it works as root without HOME and
+# offline.
 build_go() {
+	name=$1 src=$2
 	go=$(command -v go || echo /usr/lib/go/bin/go)
 	[ -x "$go" ] || install_pkgs golang-go
 	go=$(command -v go || echo /usr/lib/go/bin/go)
-	[ -x "$go" ] || { skip echo-go "no Go toolchain (Debian package golang-go)"; return; }
+	[ -x "$go" ] || { skip "$name" "no Go toolchain (Debian package golang-go)"; return; }
 	# CGO_ENABLED=0: the pure-Go resolver, so no C compiler is needed; GOTOOLCHAIN=local keeps
 	# go >= 1.21 from downloading another toolchain (older versions ignore it); GOPROXY=off
 	# and GOENV=off: no network and no per-user settings.
 	if env GOCACHE="$out/.go/cache" GOPATH="$out/.go/path" GOENV=off GOFLAGS= \
 		GOTOOLCHAIN=local GOPROXY=off GO111MODULE=auto CGO_ENABLED=0 \
-		"$go" build -o "$out/echo-go" "$here/echo.go" >&2; then
+		"$go" build -o "$out/$name" "$here/$src" >&2; then
 		v=$("$go" version | awk '{ print $3 }') # "go version go1.19.8 linux/amd64"
-		echo "echo-go go ${v#go}"
+		echo "$name go ${v#go}"
 	else
-		skip echo-go "go build failed on echo.go (see above)"
+		skip "$name" "go build failed on $src (see above)"
 	fi
 }
 
 if [ -z "$out" ]; then
-	for p in echo-libuv echo-libevent echo-go; do
+	for p in echo-libuv echo-libevent echo-go udp-echo-libuv udp-echo-go; do
 		skip "$p" "cannot create $1"
 	done
 	exit 0
 fi
 build_c echo-libuv echo_libuv.c libuv libuv1-dev uv
 build_c echo-libevent echo_libevent.c libevent libevent-dev event
-build_go
+build_go echo-go echo.go
+build_c udp-echo-libuv udp_echo_libuv.c libuv libuv1-dev uv
+build_go udp-echo-go udp_echo.go
 exit 0

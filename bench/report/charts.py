@@ -3,14 +3,16 @@ the latency percentile curves of the 50-connection scenario."""
 import math
 import os
 
-from .labels import BAR_SCENARIOS, BULK_SCENARIOS, SCENARIOS, colors, fmt_short, name_of
+from .labels import (BAR_SCENARIOS, BULK_SCENARIOS, SCENARIOS, UDP_BAR_SCENARIOS, UDP_SCENARIOS,
+                     colors, fmt_short, name_of, udp_name_of)
 from .raw import read_hist
 from .stats import metric, quantile
 from .svg import Axis, Svg
 
 
-def legend(svg, x, y, order, kinds, palette, line=False, notes=None):
-    """Legend of the targets; notes[target] adds a mark to its name, explained below."""
+def legend(svg, x, y, order, kinds, palette, line=False, notes=None, names=name_of):
+    """Legend of the targets, named by names(target); notes[target] adds a mark to its name,
+    explained below."""
     notes = notes or {}
     svg.text(x, y, "Targets", weight="bold")
     y += 10
@@ -22,7 +24,7 @@ def legend(svg, x, y, order, kinds, palette, line=False, notes=None):
             svg.line(x, y - 5, x + 26, y - 5, stroke=c, width=3, dash="7 4" if peer else None)
         else:
             svg.rect(x, y - 13, 26, 14, c, hatch=peer)
-        svg.text(x + 34, y, name_of(t) + (" *" if t in notes else ""))
+        svg.text(x + 34, y, names(t) + (" *" if t in notes else ""))
     y += 28
     svg.text(x, y, "dashed: peers" if line else "hatched: peers", size=11, fill="#555")
     for t, text in notes.items():
@@ -63,9 +65,10 @@ def _bars(svg, ax, groups, present, kinds, palette, values, fmt, box):
             svg.text(x + bw / 2 + 3, y - 4, fmt(v), size=9, rotate=-90, fill="#333", halo=True)
 
 
-def bar_chart(path, title, ylabel, groups, b, palette, values, log_ok=True, refs=(), fmt=None):
-    """Grouped bars: one group per (label, scenario), one bar per target of b.
-    values[(target, scenario)] is a number or None (failed: an 'x' is drawn)."""
+def bar_chart(path, title, ylabel, groups, b, palette, values, log_ok=True, refs=(), fmt=None,
+              names=name_of):
+    """Grouped bars: one group per (label, scenario), one bar per target of b, named by
+    names(target). values[(target, scenario)] is a number or None (failed: an 'x' is drawn)."""
     fmt = fmt or fmt_short
     present = [t for t in b.order if any((t, s) in values for _, s in groups)]
     nums = [v for v in values.values() if v]
@@ -90,7 +93,7 @@ def bar_chart(path, title, ylabel, groups, b, palette, values, log_ok=True, refs
     svg.line(left, top, left, bottom, stroke="#333")
     svg.text(left, bottom + 50, "× = failed, timed out or stalled (see RESULTS.md)", size=11,
              fill="#555")
-    y = legend(svg, right + 30, top + 4, present, b.kinds, palette)
+    y = legend(svg, right + 30, top + 4, present, b.kinds, palette, names=names)
     for i, (label, _, color, dash) in enumerate(refs):
         for j, chunk in enumerate(label):
             yy = y + 30 + 34 * i + 15 * j
@@ -177,7 +180,8 @@ def _bulk_refs(ceiling):
 
 
 def write_charts(out, b):
-    """Writes throughput.svg, bulk.svg and latency.svg for the run b into the directory out."""
+    """Writes throughput.svg, bulk.svg, latency.svg and udp.svg for the run b into the
+    directory out."""
     palette = colors(b.order, b.models)
     runs, order = b.runs, b.order
     groups = [(SCENARIOS[s][1], s) for s in BAR_SCENARIOS if any((t, s) in runs for t in order)]
@@ -191,3 +195,9 @@ def write_charts(out, b):
               "MB/s echoed", groups, b, palette, values, log_ok=False, refs=_bulk_refs(b.ceiling),
               fmt=lambda v: "%.0f" % v)
     latency_chart(os.path.join(out, "latency.svg"), b, palette)
+    groups = [(UDP_SCENARIOS[s][1], s) for s in UDP_BAR_SCENARIOS
+              if any((t, s) in runs for t in order)]
+    values = {(t, s): metric(runs[(t, s)], s) for t in order for _, s in groups if (t, s) in runs}
+    bar_chart(os.path.join(out, "udp.svg"),
+              "UDP echo throughput (datagrams/s echoed, higher is better)",
+              "datagrams per second", groups, b, palette, values, names=udp_name_of)

@@ -15,6 +15,17 @@ SCENARIOS = {
 }
 BAR_SCENARIOS = ["lat1", "c50", "c1000", "depth16"]
 BULK_SCENARIOS = ["bulk1", "bulk10"]
+# The UDP scenarios (echo-bench -u; a flow is one connected UDP socket), in the order of their
+# tables, and those of the UDP chart.
+UDP_SCENARIOS = {
+    "udp_lat1": ("UDP: 1 flow, 64 B datagrams (latency)", "1 flow"),
+    "udp_c50": ("UDP: 50 flows, 64 B datagrams", "50 flows"),
+    "udp_depth16": ("UDP: 50 flows, 64 B datagrams, 16 in flight on each", "50 flows, depth 16"),
+    "udp_open": ("UDP open loop: 50 flows, 64 B, at 50% of each target's own 50-flow rate",
+                 "open loop"),
+    "udp_1472": ("UDP: 1 flow, 1472 B datagrams", "1 flow, 1472 B"),
+}
+UDP_BAR_SCENARIOS = ["udp_lat1", "udp_c50", "udp_depth16", "udp_1472"]
 
 # The peers' names and colours (bench/lib/targets.sh lists the peers). A model is named
 # "tcpecho MODEL" and coloured by its place in echo-server's list of models (MODEL_COLORS), so
@@ -39,6 +50,14 @@ PEER_COLORS = {
     "libevent": "#8c6d31",
     "go": "#17a589",
 }
+# The same peers over UDP (bench/lib/peers.sh, UDP_PEERS): what each runs there.
+UDP_PEER_NAMES = {
+    "xinetd": "xinetd echo-dgram",
+    "socat": "socat UDP-RECVFROM",
+    "node": "Node.js dgram",
+    "libuv": "libuv C recvmmsg",
+    "go": "Go net.ListenPacket",
+}
 # The first, second, ... model echo-server lists (iterative, fork, thread, poll, epoll, uring
 # so far), then the extra colours for any target not placed otherwise.
 MODEL_COLORS = ["#7f7f7f", "#8c564b", "#bcbd22", "#17becf", "#1f77b4", "#2ca02c"]
@@ -48,6 +67,11 @@ EXTRA_COLORS = ["#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5"]
 def name_of(t):
     """The name a target goes by in the tables and charts."""
     return PEER_NAMES.get(t, "tcpecho " + t)
+
+
+def udp_name_of(t):
+    """The name a target goes by in the UDP tables and chart."""
+    return UDP_PEER_NAMES.get(t, name_of(t))
 
 
 def colors(order, models):

@@ -4,7 +4,7 @@ import datetime
 import os
 import platform
 
-from . import tables
+from . import tables, udp
 from .labels import SCENARIOS, fmt_sig, name_of
 from .stats import LOAD_BOUND_PCT, connections, is_bulk, result_of
 from .targets import targets_table
@@ -312,15 +312,17 @@ def _perf_section(b):
 def write_markdown(path, b):
     """Writes RESULTS.md for the run b to path."""
     scenarios = [s for s in SCENARIOS if any((t, s) in b.runs for t in b.order)]
-    md = _circumstances(b, scenarios)
+    md = _circumstances(b, scenarios + udp.scenarios(b))
     md += ["", LEGEND, "",
            "![throughput](throughput.svg)", "",
            "![latency](latency.svg)", "",
            "![bulk](bulk.svg)", ""]
     md += _targets_section(b)
-    md += ["## Summary (msgs/s; bulk: echoed MB/s)", ""]
-    md += tables.summary_table(b, scenarios)
+    if scenarios:
+        md += ["## Summary (msgs/s; bulk: echoed MB/s)", ""]
+        md += tables.summary_table(b, scenarios)
     md += _scenario_sections(b, scenarios)
+    md += udp.section(b)
     md += c100k_section(b)
     md += _perf_section(b)
     md += ["", "Raw results: `bench/results/` (`runs.jsonl`: one JSON line per run, as "

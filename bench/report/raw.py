@@ -14,7 +14,8 @@ class Bench:
     (target, scenario) -> the rounds' aggregate (stats.aggregate); perf: (target, scenario) ->
     the perf record; ceiling: iperf3's MB/s (iperf3_figures); forking: the servers that fork a
     process per connection, as run.sh recorded them; models: every model echo-server listed;
-    perf_scenarios: the scenarios run.sh counts system calls in, where it runs them."""
+    perf_scenarios: the scenarios run.sh counts system calls in, where it runs them;
+    udp_forking: the servers that fork a process per datagram (socat) or per flow."""
 
     def __init__(self, results, meta, targets, skips, runs, perf, ceiling):
         self.results, self.meta, self.targets, self.skips = results, meta, targets, skips
@@ -22,6 +23,7 @@ class Bench:
         self.order = [r["target"] for r in targets]
         self.kinds = {r["target"]: r["kind"] for r in targets}
         self.forking = set(meta.get("forking", "").split())
+        self.udp_forking = set(meta.get("udp_forking", "socat").split())
         self.models = meta.get("models", "").split() or [
             t for t in self.order if self.kinds[t] == "model"]
         # Before run.sh recorded them: the scenarios with a perf record, in the tables' order.

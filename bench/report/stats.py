@@ -64,11 +64,45 @@ def _median_result(middle, results):
         for key, n in x.get("errors", {}).items():
             errs[key] = errs.get(key, 0) + n
     res["errors"] = errs
+    udp = _udp_sums(results)
+    if udp:
+        res["udp"] = udp
     res["connected"] = min(x.get("connected", 0) for x in results)
     bound = [load_bound(x) for x in results]
     res["load_bound"] = 2 * sum(bound) >= len(bound)
     res["_load_bound_known"] = all("load_bound" in x for x in results)
     return res
+
+
+def _udp_sums(results):
+    """echo-bench's UDP counters (sent, echoed, lost, ...) summed over the rounds that gave
+    them, and loss_pct of the sums: a datagram lost in any round counts. None without any."""
+    udps = [x["udp"] for x in results if isinstance(x.get("udp"), dict)]
+    if not udps:
+        return None
+    out = {}
+    for u in udps:
+        for key, n in u.items():
+            if key != "loss_pct" and isinstance(n, (int, float)):
+                out[key] = out.get(key, 0) + n
+    sent = out.get("sent", 0)
+    out["loss_pct"] = 100.0 * out.get("lost", 0) / sent if sent else 0.0
+    return out
+
+
+def udp_cpu_us(res, forked):
+    """Server CPU µs per echoed datagram of a UDP result, or None (not measured, or forked: a
+    server forking per datagram, whose children's CPU time is not counted)."""
+    if forked or not isinstance(res, dict):
+        return None
+    v = res.get("server_cpu_us_per_msg")
+    return float(v) if isinstance(v, (int, float)) and v > 0 else None
+
+
+def per_cpu_second(res, forked):
+    """Datagrams echoed per second of server CPU time of a UDP result, or None."""
+    us = udp_cpu_us(res, forked)
+    return 1e6 / us if us else None
 
 
 def is_bulk(scenario):

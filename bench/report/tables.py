@@ -110,9 +110,9 @@ def scenario_table(b, scenario):
     return lines
 
 
-def spread_text(b, scenario):
+def spread_text(b, scenario, names=name_of):
     """'Rounds (count, lowest–highest msgs/s): poll 3 (120–126 k), ...' for the targets
-    measured more than once."""
+    measured more than once; names(target) names them."""
     parts = []
     for t in b.order:
         run = b.runs.get((t, scenario))
@@ -120,8 +120,9 @@ def spread_text(b, scenario):
         if n > 1 and lo is not None:
             fmt = (lambda x: fmt_sig(x, 4)) if is_bulk(scenario) else fmt_rate
             usable = "" if used == n else ", %d usable" % used
-            parts.append("%s %d%s (%s–%s)" % (name_of(t), n, usable, fmt(lo), fmt(hi)))
+            parts.append("%s %d%s (%s–%s)" % (names(t), n, usable, fmt(lo), fmt(hi)))
     what = "MB/s" if is_bulk(scenario) else "msgs/s"
+    what = "datagrams/s" if scenario.startswith("udp_") else what
     return ("Rounds (count, lowest–highest %s; the table gives each figure's median): " % what
             + ", ".join(parts) + ".") if parts else ""
 

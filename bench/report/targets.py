@@ -15,9 +15,17 @@ one connection):
   6. C100K: every connection up, 0 errors, p99 < 20 ms, <= 512 B of server RSS per idle
      connection.
   7. The load-bound runs are marked ‡.
+  8. UDP, 50 flows of 64 B: >= 2x the best peer's echoed datagrams per server CPU-second
+     (batched system calls against one per datagram); a server that forks per datagram has no
+     such figure and is left out.
+  9. UDP, 1 flow of 64 B: p50 <= 1.05x the best peer's.
+ 10. UDP open loop at half each target's own 50-flow rate (below its saturation): every model
+     0 datagrams lost.
 """
-from .labels import SCENARIOS, fmt_rate, fmt_short, fmt_sig, ms, name_of
-from .stats import LOAD_BOUND_PCT, connections, load_bound, metric, per_msg, rss_per_conn
+from .labels import SCENARIOS, UDP_SCENARIOS, fmt_rate, fmt_short, fmt_sig, ms, name_of
+from .labels import udp_name_of
+from .stats import LOAD_BOUND_PCT, connections, load_bound, metric, per_cpu_second, per_msg
+from .stats import rss_per_conn
 from .stats import result_of as _res
 
 C100K_P99_US = 20000
@@ -31,8 +39,10 @@ def best_of(b, scenario, kind, key):
     for t in b.order:
         if b.kinds.get(t) != kind:
             continue
-        if t == "iterative" and connections(b.runs.get((t, scenario))) > 1:
-            continue  # it serves one of the connections and leaves the others waiting
+        if t == "iterative" and connections(b.runs.get((t, scenario))) > 1 and \
+                not scenario.startswith("udp_"):
+            continue  # it serves one of the connections and leaves the others waiting (over
+            # UDP it answers every flow, one datagram at a time)
         got = key(t, b.runs.get((t, scenario)))
         if got is None or got[0] is None:
             continue
@@ -285,12 +295,79 @@ def _rows_load_bound(b):
                                          "judged from its CPU share)"))]
 
 
+def _udp_cpu(b):
+    def key(t, run):
+        v = per_cpu_second(_res(run), t in b.udp_forking)
+        return (v, True) if v else None
+    return key
+
+
+def _rows_udp_cpu(b):
+    """Target 8: datagrams echoed per server CPU-second at 50 flows, against the best peer."""
+    s = "udp_c50"
+    m = best_of(b, s, "model", _udp_cpu(b))
+    p = best_of(b, s, "peer", _udp_cpu(b))
+    if not m or not p:
+        return []
+
+    def text(t, v):
+        res = _res(b.runs[(t, s)])
+        return "%s %s datagrams per server CPU-s (%s µs/datagram; %s datagrams/s%s)" % (
+            udp_name_of(t), fmt_rate(v), fmt_sig(1e6 / v), fmt_rate(metric(b.runs[(t, s)], s)),
+            " ‡" if load_bound(res) else "")
+    return [("8", "UDP, " + UDP_SCENARIOS[s][1], "≥ 2× the best peer's datagrams per server "
+             "CPU-second (socat †, forking per datagram, left out)", text(*m), text(*p),
+             "**%.2f×** per CPU-s" % (m[1] / p[1]), verdict(m[1] >= 2 * p[1]))]
+
+
+def _rows_udp_latency(b):
+    """Target 9: p50 over 1 UDP flow against the best peer's."""
+    s = "udp_lat1"
+    m = best_of(b, s, "model", _lat("p50"))
+    p = best_of(b, s, "peer", _lat("p50"))
+    if not m or not p:
+        return []
+    return [("9", "UDP, " + UDP_SCENARIOS[s][1], "p50 ≤ 1.05× the best peer's",
+             "%s p50 %s" % (udp_name_of(m[0]), ms(m[1])),
+             "%s p50 %s" % (udp_name_of(p[0]), ms(p[1])),
+             "**%.2f×** p50" % (m[1] / p[1]), verdict(m[1] <= 1.05 * p[1]))]
+
+
+def _losses(b, kind):
+    """[(target, lost, sent)] of the udp_open runs of this kind that gave a UDP result."""
+    out = []
+    for t in b.order:
+        u = (_res(b.runs.get((t, "udp_open"))) or {}).get("udp")
+        if b.kinds.get(t) == kind and isinstance(u, dict):
+            out.append((t, u.get("lost", 0), u.get("sent", 0)))
+    return out
+
+
+def _rows_udp_loss(b):
+    """Target 10: no model loses a datagram in the open loop below its saturation rate."""
+    models = _losses(b, "model")
+    if not models:
+        return []
+
+    def text(rows):
+        return "; ".join("%s %d of %d lost" % (udp_name_of(t), lost, sent)
+                         for t, lost, sent in rows) or "—"
+    ran = [t for t in b.order if b.kinds.get(t) == "model" and (t, "udp_open") in b.runs]
+    note = "" if len(models) == len(ran) else " (%d of %d models gave a result)" % (
+        len(models), len(ran))
+    return [("10", "UDP, " + UDP_SCENARIOS["udp_open"][1], "every model 0 datagrams lost at "
+             "half its own 50-flow rate (below saturation)", text(models) + note,
+             text(_losses(b, "peer")), "—",
+             verdict(all(lost == 0 for _, lost, _ in models) and len(models) == len(ran)))]
+
+
 def targets_table(b):
     """The targets (this module's docstring), judged from the run b: markdown lines of a table
     with one row per target, each with the rule applied and MET or MISSED; [] when none could
     be judged."""
     rows = (_rows_rate(b) + _rows_latency(b) + _rows_bulk(b) + _rows_syscalls(b)
-            + _rows_c100k(b) + _rows_load_bound(b))
+            + _rows_c100k(b) + _rows_load_bound(b) + _rows_udp_cpu(b) + _rows_udp_latency(b)
+            + _rows_udp_loss(b))
     if not rows:
         return []
     lines = ["| # | scenario | rule applied | tcpecho (best model) | best peer | ratio | |",
