@@ -270,6 +270,12 @@ static void loop_fini(struct loop *w)
     udp_port_fini(&w->udp);
 }
 
+/* Every loop reads a UDP socket of its own. */
+static int always(void)
+{
+    return 1;
+}
+
 static int run(struct server *srv)
 {
     int n = srv->cfg->threads > 0 ? srv->cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -286,10 +292,6 @@ static int run(struct server *srv)
     }
     log_debug("epoll: %d event loops sharing one EPOLLEXCLUSIVE listener%s", n,
               srv->udp_fd >= 0 ? ", each with a UDP socket" : "");
-    if (srv->udp_fd >= 0 && udp_steer_by_source(srv, n) < 0)
-        log_info("udp: datagrams spread over the loops by address and port: %s (a sender "
-                 "using many ports gets up to %d times --rate-limit)",
-                 strerror(errno), n);
     for (started = 1; started < n; started++)
         if (pthread_create(&w[started].thread, NULL, loop, &w[started]) != 0)
             break;
@@ -308,4 +310,5 @@ const struct model model_epoll = {
     .name = "epoll",
     .summary = "N threads, each an edge-triggered epoll loop (default)",
     .run = run,
+    .udp_per_loop = always,
 };

@@ -71,6 +71,14 @@ static int bind_sockets(struct server *srv)
     return 0;
 }
 
+/* The event loops a model with a UDP socket per loop runs: -t, or one per CPU. */
+static int event_loops(const struct server_config *cfg)
+{
+    long n = cfg->threads > 0 ? cfg->threads : sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n > 0 ? (int)n : 1;
+}
+
 /* "udp, " or "tcp and udp, ": what is served, for the listening line (TCP alone says
  * nothing, as before UDP was). */
 static const char *protocols(const struct server *srv)
@@ -134,6 +142,7 @@ static void finish(struct server *srv)
         close(srv->listen_fd);
     if (srv->udp_fd >= 0)
         close(srv->udp_fd);
+    udp_close_spare(srv);
     if (sig_stop_requested())
         log_info("stopped by %s: %llu clients, %llu bytes in, %llu bytes out%s",
                  sig_stop_signal() == SIGINT ? "SIGINT" : "SIGTERM",
@@ -174,6 +183,11 @@ int main(int argc, char **argv)
     from_systemd = activated(&srv);
     if (from_systemd < 0 || (from_systemd == 0 && bind_sockets(&srv) < 0))
         return 1;
+    if (model->udp_per_loop && model->udp_per_loop() &&
+        udp_bind_loops(&srv, event_loops(&cfg), err) < 0) {
+        log_error("%s", err);
+        return 1;
+    }
     if ((cfg.user || cfg.group) && privdrop(cfg.user, cfg.group, err, sizeof(err)) < 0) {
         log_error("%s", err);
         return 1;

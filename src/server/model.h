@@ -23,6 +23,9 @@ struct model {
     int (*run)(struct server *srv);
     /* A model left out of this build: the package it needs (then check and run are NULL). */
     const char *missing;
+    /* Optional: does it read UDP from a socket per event loop (-t; 0: one per CPU)? Then the
+     * server binds them before it says it is listening (udp_bind_loops). */
+    int (*udp_per_loop)(void);
 };
 
 /* The entry of a model this build leaves out (#ifndef its HAVE_...): its name stays known, so

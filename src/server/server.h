@@ -86,7 +86,9 @@ struct server {
     int listen_fd;     /* TCP, or -1 */
     int udp_fd;        /* UDP, or -1 */
     int udp_reuseport; /* udp_fd has SO_REUSEPORT: loops may bind sockets of their own */
-    long max_conns;    /* cfg->max_conns, or what the descriptor limit allows */
+    int *udp_spare;    /* sockets bound for the loops beyond the first, not yet taken */
+    int udp_nspare;
+    long max_conns; /* cfg->max_conns, or what the descriptor limit allows */
     struct server_stats *stats;
 };
 

@@ -5,6 +5,7 @@
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -49,14 +50,13 @@ int udp_bind(struct server *srv, char *err)
     return net_set_nonblock(srv->udp_fd, 1);
 }
 
-int udp_sibling(struct server *srv)
+/* Binds one more socket on srv's UDP port. Returns it, non-blocking, or -1 (errno). */
+static int bind_sibling(const struct server *srv)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     int fd;
 
-    if (!srv->udp_reuseport)
-        return srv->udp_fd;
     if (getsockname(srv->udp_fd, (struct sockaddr *)&ss, &len) < 0)
         return -1;
     fd = net_bind_udp_addr((struct sockaddr *)&ss, len, NET_REUSEPORT);
@@ -65,6 +65,53 @@ int udp_sibling(struct server *srv)
         return -1;
     }
     return fd;
+}
+
+int udp_bind_loops(struct server *srv, int n, char *err)
+{
+    if (srv->udp_fd < 0 || !srv->udp_reuseport || n < 2)
+        return 0;
+    srv->udp_spare = calloc((size_t)n - 1, sizeof(int));
+    if (!srv->udp_spare) {
+        snprintf(err, NET_ERR_LEN, "udp: out of memory");
+        return -1;
+    }
+    for (; srv->udp_nspare < n - 1; srv->udp_nspare++) {
+        int fd = bind_sibling(srv);
+
+        if (fd < 0) {
+            snprintf(err, NET_ERR_LEN, "bind udp (a socket for each loop): %s", strerror(errno));
+            return -1;
+        }
+        srv->udp_spare[srv->udp_nspare] = fd;
+    }
+    if (udp_steer_by_source(srv, n) < 0)
+        log_info("udp: datagrams spread over the loops by address and port: %s (a sender "
+                 "using many ports gets up to %d times --rate-limit)",
+                 strerror(errno), n);
+    return 0;
+}
+
+int udp_sibling(struct server *srv)
+{
+    if (!srv->udp_reuseport)
+        return srv->udp_fd;
+    if (srv->udp_nspare > 0) { /* taken in the order bound: the order steering counts */
+        int fd = srv->udp_spare[0];
+
+        memmove(srv->udp_spare, srv->udp_spare + 1, (size_t)--srv->udp_nspare * sizeof(int));
+        return fd;
+    }
+    return bind_sibling(srv);
+}
+
+void udp_close_spare(struct server *srv)
+{
+    for (int i = 0; i < srv->udp_nspare; i++)
+        close(srv->udp_spare[i]);
+    free(srv->udp_spare);
+    srv->udp_spare = NULL;
+    srv->udp_nspare = 0;
 }
 
 int udp_steer_by_source(struct server *srv, int n)

@@ -85,10 +85,21 @@ struct udp_port {
  */
 int udp_bind(struct server *srv, char *err);
 
-/* Opens another socket on srv's UDP port for one more loop (SO_REUSEPORT), or returns
- * srv->udp_fd itself to share when that cannot be (a socket systemd or inetd passed). Returns
- * the fd (non-blocking), or -1 (errno). */
+/*
+ * For a model with a UDP socket per event loop: binds the sockets of loops 2 to n now, before
+ * the server says it is listening, and steers senders by address over all n
+ * (udp_steer_by_source). Bound later, a sender's first datagrams would meet the first loop's
+ * rate limiter and the next ones another's. Returns 0, or -1 with the reason in err.
+ */
+int udp_bind_loops(struct server *srv, int n, char *err);
+
+/* Gives a loop its own socket on srv's UDP port: one udp_bind_loops() bound, or a new one
+ * (SO_REUSEPORT); or srv->udp_fd itself, to share, when that cannot be (a socket systemd or
+ * inetd passed). Returns the fd (non-blocking), or -1 (errno). */
 int udp_sibling(struct server *srv);
+
+/* Closes the sockets udp_bind_loops() bound that no loop took. */
+void udp_close_spare(struct server *srv);
 
 /*
  * Once n sockets share srv's UDP port (udp_sibling), makes the kernel pick one by the sender's

@@ -308,6 +308,8 @@ static int run(struct server *srv)
     uring_log_paths(&feat, n, srv->udp_fd >= 0);
     if (srv->udp_fd >= 0 && feat.multishot_recvmsg)
         socks = udp_siblings(srv, loops, n);
+    else /* one thread reads the server's socket: the others bound for the rings would not be */
+        udp_close_spare(srv);
     for (started = 1; started < n; started++) {
         err = pthread_create(&loops[started].thread, NULL, thread_main, &loops[started]);
         if (err) {
@@ -340,4 +342,5 @@ const struct model model_uring = {
     .summary = "io_uring: multishot accept and recv, provided buffer rings; -t N rings",
     .check = uring_check,
     .run = run,
+    .udp_per_loop = uring_udp_per_loop,
 };

@@ -138,6 +138,10 @@ void uring_log_paths(const struct features *f, long rings, int udp);
  * "listening on" line from a server that is about to fail. */
 int uring_check(char *why, size_t len);
 
+/* Will each ring read a UDP socket of its own (multishot recvmsg, Linux 6.0, and not turned off
+ * by TCPECHO_URING_UDP=thread)? */
+int uring_udp_per_loop(void);
+
 /* One connection (uring_conn.c). */
 
 /* Starts serving fd, just accepted; closes it at once past --max-conns. */

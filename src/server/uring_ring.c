@@ -296,3 +296,15 @@ int uring_check(char *why, size_t len)
         snprintf(why, len, "io_uring: the kernel lacks %s (Linux 5.7 or later needed)", miss);
     return miss ? -1 : 0;
 }
+
+int uring_udp_per_loop(void)
+{
+    struct io_uring ring;
+    int yes;
+
+    if (udp_thread_forced() || io_uring_queue_init(8, &ring, 0) < 0)
+        return 0;
+    yes = has_multishot_recvmsg(&ring);
+    io_uring_queue_exit(&ring);
+    return yes;
+}
