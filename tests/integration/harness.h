@@ -124,6 +124,10 @@ int server_start_wrapped(struct server *s, const char *const *prefix, const char
  * count, at most cap. */
 int proc_tree(pid_t root, pid_t *pids, int cap);
 
+/* Is $TCPECHO_BIN/echo-server built with a sanitizer (ASan, TSan)? Their shadow memory grows
+ * with the memory a program touches, so memory bounds are the normal build's times 8. */
+int server_sanitized(void);
+
 /* Returns pid's resident set size (VmRSS in /proc/PID/status) in KiB, or -1 when it is gone. */
 long proc_rss_kib(pid_t pid);
 
