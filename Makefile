@@ -371,7 +371,8 @@ hardening-check: $(PROGRAMS) $(CLASSIC)
 # leave valgrind itself no descriptors, and 200 clients of the fork model are 200 valgrinds.
 VALGRIND_MODELS ?= iterative fork thread poll epoll
 VALGRIND_ONCE    = $(addprefix $(BUILD)/tests/,test_command_line test_bench test_echo_client)
-VALGRIND_MODEL   = $(addprefix $(BUILD)/tests/,test_echo_server test_proxy_protocol)
+VALGRIND_MODEL   = $(addprefix $(BUILD)/tests/,test_echo_server test_proxy_protocol test_udp_server \
+                                                 test_simple_services)
 .PHONY: valgrind
 valgrind: $(PROGRAMS) $(VALGRIND_ONCE) $(VALGRIND_MODEL)
 	@MODELS="$(VALGRIND_MODELS)" sh scripts/valgrind.sh $(BUILD) $(BUILD)/valgrind \

@@ -133,10 +133,13 @@ int udp_steer_by_source(struct server *srv, int n)
         BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (unsigned)n),
         BPF_STMT(BPF_RET | BPF_A, 0),
     };
-    struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+    struct sock_fprog prog;
 
     if (n < 2 || !srv->udp_reuseport)
         return 0;
+    memset(&prog, 0, sizeof(prog)); /* its padding goes to the kernel too */
+    prog.len = sizeof(code) / sizeof(code[0]);
+    prog.filter = code;
     return setsockopt(srv->udp_fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog));
 }
 

@@ -125,7 +125,9 @@ int server_start_wrapped(struct server *s, const char *const *prefix, const char
 int proc_tree(pid_t root, pid_t *pids, int cap);
 
 /* Is $TCPECHO_BIN/echo-server built with a sanitizer (ASan, TSan)? Their shadow memory grows
- * with the memory a program touches, so memory bounds are the normal build's times 8. */
+ * with the memory a program touches, so memory bounds are the normal build's times 8. Returns
+ * 1 then, 2 when it is a script that runs the server under a tool (valgrind: its own memory is
+ * the process's, no bound of ours applies), 0 otherwise. */
 int server_sanitized(void);
 
 /* Returns pid's resident set size (VmRSS in /proc/PID/status) in KiB, or -1 when it is gone. */

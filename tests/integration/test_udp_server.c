@@ -275,6 +275,8 @@ static void test_ten_thousand_sources(void **state)
     }
     after = proc_rss_kib(s->pid);
     assert_int_equal(answered, 10000);
+    if (server_sanitized() == 2)
+        return; /* valgrind's memory counts as the server's */
     if (after - before > (server_sanitized() ? 8 : 1) * 2048)
         fail_msg("RSS grew from %ld to %ld KiB over 10,000 sources", before, after);
 }
