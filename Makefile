@@ -254,7 +254,7 @@ FUZZ_SRC_fuzz_addr  = src/net.c src/num.c
 # Without uring (no HAVE_LIBURING here): "-m uring" is still a known name, so the parser is
 # the same, and the target builds where liburing is missing.
 FUZZ_SRC_fuzz_cli   = $(filter-out src/server/main.c src/server/uring%.c,$(SERVER_SRC)) \
-                      $(LIB_SRC) src/client/options.c src/bench/options.c
+                      $(LIB_SRC) src/client/options.c src/bench/options.c src/bench/udp_track.c
 # Extra link flags of a target, after its sources.
 FUZZ_LIBS_fuzz_cli  = -pthread
 

@@ -65,7 +65,7 @@ static int is_flag(int v)
 
 static int is_service(enum service_kind k)
 {
-    return k == SERVICE_ECHO || k == SERVICE_LINE || k == SERVICE_HELLO;
+    return k >= SERVICE_ECHO && k <= SERVICE_TIME;
 }
 
 /* A host as net_split_hostport() leaves it: not empty, and its NUL within the buffer. */
@@ -99,6 +99,13 @@ static void check_server(const struct args *a, const struct server_config *c)
     check(c->service.greeting && strlen(c->service.greeting) <= 4096);
     check(strcmp(c->service.greeting, SERVICE_GREETING_DEFAULT) == 0 ||
           in_args(a, c->service.greeting));
+    /* What the parser lets through for UDP, it can serve. */
+    check(c->proto >= SERVER_TCP && c->proto <= (SERVER_TCP | SERVER_UDP));
+    check(!(c->proto & SERVER_UDP) || (service_has_dgram(c->service.kind) && !c->service.proxy &&
+                                       (c->service.kind != SERVICE_HELLO ||
+                                        strlen(c->service.greeting) < SERVICE_DGRAM_REPLY_MAX)));
+    check(c->max_datagram >= 1 && c->max_datagram <= SERVER_MAX_DATAGRAM_DEFAULT);
+    check(is_flag(c->guard.ports) && is_flag(c->guard.broadcast));
 }
 
 static void check_client(const struct client_config *c)
