@@ -52,6 +52,14 @@ int client_hello(int fd, const struct client_config *cfg);
 /* Is line (len bytes, its newline excluded) one of the words that quit the prompt? */
 int client_is_quit(const char *line, size_t len);
 
+/* Sends one line typed at the prompt (newline included) and shows its answer. Returns 0, or -1
+ * to end with status 1. */
+typedef int (*client_send_line)(void *arg, const char *line, size_t len);
+
+/* The notes' prompt loop, for TCP and UDP alike: prompt, read a line, send it with send, until
+ * q, Q, quit, exit or end of input. Returns the exit status. */
+int client_prompt(client_send_line send, void *arg);
+
 /* Copies the server's stream to stdout until it closes (chargen), or stdout does (| head):
  * both end quietly. Returns the exit status. */
 int client_stream(int fd, const struct client_config *cfg);

@@ -91,19 +91,14 @@ static void finish(int fd)
         ;
 }
 
-int client_interactive(int fd, const struct client_config *cfg)
+int client_prompt(client_send_line send, void *arg)
 {
-    struct line_reader in, sock;
+    struct line_reader in;
     const char *line;
     size_t len, word;
     enum line_status st;
 
-    /* Two readers at once, on stdin and on the socket: the state of each lives in its own
-     * struct, where the notes' read_line() kept one copy in statics. */
     line_reader_init(&in, STDIN_FILENO);
-    line_reader_init(&sock, fd);
-    sock.on_read = client_read_hook(cfg);
-    printf("Connected to %s:%u.\n", cfg->host, cfg->port);
     for (;;) {
         fputs(PROMPT, stdout);
         fflush(stdout);
@@ -115,10 +110,39 @@ int client_interactive(int fd, const struct client_config *cfg)
         word = len - (len > 0 && line[len - 1] == '\n');
         if (client_is_quit(line, word))
             break;
-        if (round_trip(fd, &sock, cfg, line, len) < 0)
+        if (send(arg, line, len) < 0)
             return 1;
     }
     fflush(stdout);
-    finish(fd);
     return 0;
+}
+
+/* What a TCP line needs: the socket and its own reader. */
+struct tcp_prompt {
+    int fd;
+    struct line_reader sock;
+    const struct client_config *cfg;
+};
+
+static int tcp_send_line(void *arg, const char *line, size_t len)
+{
+    struct tcp_prompt *t = arg;
+
+    return round_trip(t->fd, &t->sock, t->cfg, line, len);
+}
+
+int client_interactive(int fd, const struct client_config *cfg)
+{
+    /* Two readers at once, on stdin and on the socket: the state of each lives in its own
+     * struct, where the notes' read_line() kept one copy in statics. */
+    struct tcp_prompt t = {.fd = fd, .cfg = cfg};
+    int status;
+
+    line_reader_init(&t.sock, fd);
+    t.sock.on_read = client_read_hook(cfg);
+    printf("Connected to %s:%u.\n", cfg->host, cfg->port);
+    status = client_prompt(tcp_send_line, &t);
+    if (status == 0)
+        finish(fd);
+    return status;
 }

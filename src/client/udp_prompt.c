@@ -12,9 +12,6 @@
 #include "../log.h"
 #include "client.h"
 #include "dgram.h"
-
-#define PROMPT "Input message(Q to quit): "
-
 /* Throws away replies that came after their wait was over: they answer an earlier line. */
 static void drop_late(int fd)
 {
@@ -49,29 +46,22 @@ static int round_trip(int fd, const struct client_config *cfg, const char *line,
     return 0;
 }
 
+struct udp_prompt {
+    int fd;
+    const struct client_config *cfg;
+};
+
+static int udp_send_line(void *arg, const char *line, size_t len)
+{
+    struct udp_prompt *u = arg;
+
+    return round_trip(u->fd, u->cfg, line, len);
+}
+
 int client_udp_prompt(int fd, const struct client_config *cfg)
 {
-    struct line_reader in;
-    const char *line;
-    size_t len, word;
-    enum line_status st;
+    struct udp_prompt u = {.fd = fd, .cfg = cfg};
 
-    line_reader_init(&in, STDIN_FILENO);
     printf("Sending to %s:%u over UDP.\n", cfg->host, cfg->port);
-    for (;;) {
-        fputs(PROMPT, stdout);
-        fflush(stdout);
-        st = line_reader_next(&in, &line, &len);
-        if (st == LINE_EOF || st == LINE_ERROR) {
-            putchar('\n');
-            break;
-        }
-        word = len - (len > 0 && line[len - 1] == '\n');
-        if (client_is_quit(line, word))
-            break;
-        if (round_trip(fd, cfg, line, len) < 0)
-            return 1;
-    }
-    fflush(stdout);
-    return 0;
+    return client_prompt(udp_send_line, &u);
 }
